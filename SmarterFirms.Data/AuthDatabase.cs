@@ -1,0 +1,41 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Npgsql.EntityFrameworkCore.PostgreSQL.Infrastructure;
+
+namespace SmarterFirms.Data;
+
+public static class AuthDatabase
+{
+    public const string ConnectionName = "authdb";
+    public const string AppRole = "smarterfirms_app";
+    public const string MigrationsAssembly = "SmarterFirms.MigrationWorker";
+
+    // One place for the provider options, shared by the services and the design-time factory.
+    public static DbContextOptionsBuilder UseAuthDatabase(this DbContextOptionsBuilder options, string? connectionString) =>
+        options
+            .UseNpgsql(connectionString, ConfigureNpgsql)
+            .UseSnakeCaseNamingConvention();
+
+    public static void ConfigureNpgsql(NpgsqlDbContextOptionsBuilder npgsql)
+    {
+        npgsql.MigrationsAssembly(MigrationsAssembly);
+        npgsql.MapEnum<FirmRole>("firm_role", nameTranslator: UpperSnakeCaseNameTranslator.Instance);
+        npgsql.MapEnum<UserType>("user_type", nameTranslator: UpperSnakeCaseNameTranslator.Instance);
+        npgsql.MapEnum<AuthMethod>("auth_method", nameTranslator: UpperSnakeCaseNameTranslator.Instance);
+        npgsql.MapEnum<AccessLevel>("access_level", nameTranslator: UpperSnakeCaseNameTranslator.Instance);
+        npgsql.MapEnum<AssociationStatus>("association_status", nameTranslator: UpperSnakeCaseNameTranslator.Instance);
+        npgsql.MapEnum<AuthEventType>("auth_event_type", nameTranslator: UpperSnakeCaseNameTranslator.Instance);
+    }
+
+    // The DbContext from ConnectionStrings:authdb, with Aspire's tracing, metrics and health check.
+    public static TBuilder AddAuthDbContext<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
+    {
+        var connectionString = builder.Configuration.GetConnectionString(ConnectionName);
+        builder.Services.AddDbContextPool<AuthDbContext>(options => options.UseAuthDatabase(connectionString));
+        // No retrying strategy: handlers open their own transactions (audit rows commit with their change).
+        builder.EnrichNpgsqlDbContext<AuthDbContext>(settings => settings.DisableRetry = true);
+        return builder;
+    }
+}

@@ -1,0 +1,27 @@
+using Microsoft.EntityFrameworkCore;
+using SmarterFirms.Data.Entities;
+
+namespace SmarterFirms.Data;
+
+// Migrations live in SmarterFirms.MigrationWorker, one per phase:
+//   dotnet ef migrations add <phase_name> --project SmarterFirms.MigrationWorker
+public class AuthDbContext(DbContextOptions<AuthDbContext> options) : DbContext(options)
+{
+    public DbSet<Firm> Firms => Set<Firm>();
+
+    public DbSet<User> Users => Set<User>();
+
+    public DbSet<ConsultantProfile> ConsultantProfiles => Set<ConsultantProfile>();
+
+    public DbSet<FirmConsultantAssociation> FirmConsultantAssociations => Set<FirmConsultantAssociation>();
+
+    public DbSet<ConsultantPermission> ConsultantPermissions => Set<ConsultantPermission>();
+
+    public DbSet<AuthLog> AuthLogs => Set<AuthLog>();
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        modelBuilder.HasPostgresExtension("citext");
+        modelBuilder.ApplyConfigurationsFromAssembly(typeof(AuthDbContext).Assembly);
+    }
+}

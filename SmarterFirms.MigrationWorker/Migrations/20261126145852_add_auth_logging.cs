@@ -1,0 +1,86 @@
+﻿using System;
+using System.Net;
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore.Migrations;
+using SmarterFirms.Data;
+
+#nullable disable
+
+namespace SmarterFirms.MigrationWorker.Migrations
+{
+    /// <inheritdoc />
+    public partial class add_auth_logging : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.CreateTable(
+                name: "auth_logs",
+                columns: table => new
+                {
+                    id = table.Column<Guid>(type: "uuid", nullable: false),
+                    event_type = table.Column<AuthEventType>(type: "auth_event_type", nullable: false),
+                    user_id = table.Column<Guid>(type: "uuid", nullable: true),
+                    firm_id = table.Column<Guid>(type: "uuid", nullable: true),
+                    actor_id = table.Column<Guid>(type: "uuid", nullable: true),
+                    ip_address = table.Column<IPAddress>(type: "inet", nullable: true),
+                    user_agent = table.Column<string>(type: "character varying(512)", maxLength: 512, nullable: true),
+                    details = table.Column<JsonDocument>(type: "jsonb", nullable: true),
+                    occurred_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false, defaultValueSql: "now()")
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_auth_logs", x => x.id);
+                    table.ForeignKey(
+                        name: "fk_auth_logs_firms_firm_id",
+                        column: x => x.firm_id,
+                        principalTable: "firms",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.SetNull);
+                    table.ForeignKey(
+                        name: "fk_auth_logs_users_actor_id",
+                        column: x => x.actor_id,
+                        principalTable: "users",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.SetNull);
+                    table.ForeignKey(
+                        name: "fk_auth_logs_users_user_id",
+                        column: x => x.user_id,
+                        principalTable: "users",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.SetNull);
+                },
+                comment: "Security audit trail of every sign-in and access change; append-only for the API.");
+
+            migrationBuilder.CreateIndex(
+                name: "ix_auth_logs_actor_id",
+                table: "auth_logs",
+                column: "actor_id");
+
+            migrationBuilder.CreateIndex(
+                name: "ix_auth_logs_event_type_occurred_at",
+                table: "auth_logs",
+                columns: new[] { "event_type", "occurred_at", "id" });
+
+            migrationBuilder.CreateIndex(
+                name: "ix_auth_logs_firm_id_occurred_at",
+                table: "auth_logs",
+                columns: new[] { "firm_id", "occurred_at", "id" });
+
+            migrationBuilder.CreateIndex(
+                name: "ix_auth_logs_user_id_occurred_at",
+                table: "auth_logs",
+                columns: new[] { "user_id", "occurred_at", "id" });
+
+            // Append-only for the API: no UPDATE, no DELETE (DESIGN §5).
+            migrationBuilder.GrantToAppRole("SELECT, INSERT", "auth_logs");
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropTable(
+                name: "auth_logs");
+        }
+    }
+}
