@@ -1,1 +1,35 @@
-return 0;
+using SmarterFirms.Data;
+using SmarterFirms.MigrationWorker;
+using SmarterFirms.MigrationWorker.Seeding;
+
+if (!WorkerCommand.TryParse(args, out var command, out var error))
+{
+    Console.Error.WriteLine(error);
+    Console.Error.WriteLine(WorkerCommand.Usage);
+    return WorkerCommand.UsageExitCode;
+}
+
+// The command line is the worker's own; configuration comes from the environment (ConnectionStrings__authdb),
+// appsettings and user secrets.
+var builder = Host.CreateApplicationBuilder();
+
+// Logs go to stderr so that `status` and `script` print clean output on stdout.
+builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+
+if (string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString(AuthDatabase.ConnectionName)))
+{
+    Console.Error.WriteLine($"ConnectionStrings:{AuthDatabase.ConnectionName} is not set (environment variable ConnectionStrings__{AuthDatabase.ConnectionName}).");
+    return 1;
+}
+
+builder.AddServiceDefaults();
+builder.AddAuthDbContext();
+builder.Services.AddOpenTelemetry().WithTracing(t => t.AddSource(MigrationRunner.ActivitySourceName));
+builder.Services.AddSingleton(command);
+builder.Services.AddSingleton(TimeProvider.System);
+builder.Services.AddOptions<SeedOptions>().BindConfiguration("Seed");
+builder.Services.AddScoped<DatabaseSeeder>();
+builder.Services.AddHostedService<MigrationRunner>();
+
+await builder.Build().RunAsync();
+return Environment.ExitCode;

@@ -86,6 +86,10 @@ namespace SmarterFirms.MigrationWorker.Migrations
             migrationBuilder.DropTable(
                 name: "firms");
 
+            migrationBuilder.AlterDatabase()
+                .OldAnnotation("Npgsql:Enum:firm_role", "ADMIN,MEMBER,OWNER")
+                .OldAnnotation("Npgsql:PostgresExtension:citext", ",,");
+
             migrationBuilder.RevokeAppRoleSchemaUsage();
         }
     }

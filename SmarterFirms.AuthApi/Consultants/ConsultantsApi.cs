@@ -1,0 +1,39 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using SmarterFirms.Data;
+
+namespace SmarterFirms.AuthApi.Consultants;
+
+public static class ConsultantsApi
+{
+    public static RouteGroupBuilder MapConsultantsApi(this IEndpointRouteBuilder routes)
+    {
+        var group = routes.MapGroup("/consultants").WithTags("Consultants");
+
+        group.MapGet("/by-referral/{code}", GetByReferralCodeAsync)
+            .WithName("GetConsultantByReferralCode")
+            .WithSummary("The public profile behind a referral code.");
+
+        return group;
+    }
+
+    private static async Task<Results<Ok<PublicConsultantProfile>, ProblemHttpResult>> GetByReferralCodeAsync(
+        string code, AuthDbContext db, CancellationToken cancellationToken)
+    {
+        var normalized = code.Trim().ToUpperInvariant();
+        var profile = await db.ConsultantProfiles
+            .AsNoTracking()
+            .Where(p => p.ReferralCode == normalized)
+            .Select(p => new PublicConsultantProfile(
+                p.ReferralCode, p.User!.Name, p.User.Organization, p.User.Bio, p.Specialty, p.Headline, p.Website, p.YearsOfExperience))
+            .SingleOrDefaultAsync(cancellationToken);
+
+        return profile is null
+            ? TypedResults.Problem(
+                title: "Referral code not found", detail: "No consultant has this referral code.", statusCode: StatusCodes.Status404NotFound)
+            : TypedResults.Ok(profile);
+    }
+}
+
+public sealed record PublicConsultantProfile(
+    string ReferralCode, string Name, string? Organization, string? Bio, string? Specialty, string? Headline, string? Website, int? YearsOfExperience);

@@ -1,0 +1,95 @@
+namespace SmarterFirms.MigrationWorker;
+
+internal enum WorkerVerb
+{
+    Default,
+    Migrate,
+    Rollback,
+    Status,
+    Script,
+    Seed,
+}
+
+// The worker's command line (DESIGN §9). Five verbs with one or two options each do not earn a parser library;
+// this one also gives the contract's exit code 2 and the list of valid commands on any mistake.
+internal sealed record WorkerCommand(WorkerVerb Verb, string? From = null, string? To = null)
+{
+    public const int UsageExitCode = 2;
+
+    public const string Usage = """
+        Usage: SmarterFirms.MigrationWorker [command]
+          (no command)                      migrate to the latest phase, then seed
+          migrate [--to PHASE]              apply phases up to PHASE (default: the latest)
+          rollback --to PHASE               run down migrations until PHASE is the last applied
+          status                            list every phase as applied or pending
+          script [--from PHASE] [--to PHASE] print the SQL a migrate or rollback would run
+          seed                              insert the development data set (idempotent)
+        """;
+
+    public static bool TryParse(string[] args, out WorkerCommand command, out string error)
+    {
+        command = new WorkerCommand(WorkerVerb.Default);
+        error = "";
+        if (args.Length == 0)
+        {
+            return true;
+        }
+
+        var verb = args[0] switch
+        {
+            "migrate" => WorkerVerb.Migrate,
+            "rollback" => WorkerVerb.Rollback,
+            "status" => WorkerVerb.Status,
+            "script" => WorkerVerb.Script,
+            "seed" => WorkerVerb.Seed,
+            _ => (WorkerVerb?)null,
+        };
+        if (verb is null)
+        {
+            error = $"Unknown command '{args[0]}'. Valid commands: migrate, rollback, status, script, seed.";
+            return false;
+        }
+
+        var allowed = verb switch
+        {
+            WorkerVerb.Migrate or WorkerVerb.Rollback => new[] { "--to" },
+            WorkerVerb.Script => ["--from", "--to"],
+            _ => [],
+        };
+        string? from = null, to = null;
+        for (var i = 1; i < args.Length; i += 2)
+        {
+            if (!allowed.Contains(args[i]))
+            {
+                error = allowed.Length == 0
+                    ? $"'{args[0]}' takes no options, got '{args[i]}'."
+                    : $"Unknown option '{args[i]}' for '{args[0]}'. Valid options: {string.Join(", ", allowed)}.";
+                return false;
+            }
+
+            if (i + 1 >= args.Length || args[i + 1].StartsWith("--", StringComparison.Ordinal))
+            {
+                error = $"Option '{args[i]}' needs a phase name.";
+                return false;
+            }
+
+            if (args[i] == "--from")
+            {
+                from = args[i + 1];
+            }
+            else
+            {
+                to = args[i + 1];
+            }
+        }
+
+        if (verb == WorkerVerb.Rollback && to is null)
+        {
+            error = "'rollback' needs --to PHASE.";
+            return false;
+        }
+
+        command = new WorkerCommand(verb.Value, from, to);
+        return true;
+    }
+}
