@@ -1,0 +1,57 @@
+using Npgsql;
+using SmarterFirms.IntegrationTests.Infrastructure;
+
+namespace SmarterFirms.IntegrationTests;
+
+// What the API's role (smarterfirms_app) can and cannot do, tried as that role against the AppHost's authdb.
+public sealed class AppRoleTests(AppHostFixture fixture)
+{
+    [Fact]
+    public async Task TheAppRoleIsNeitherSuperuserNorOwnerAndCannotBypassRowLevelSecurity()
+    {
+        var role = await Sql.LinesAsync(fixture.OwnerConnectionString,
+            "SELECT rolsuper, rolbypassrls, rolcreaterole, rolcreatedb, rolcanlogin FROM pg_roles WHERE rolname = 'smarterfirms_app'");
+        Assert.Equal(["False | False | False | False | True"], role);
+        Assert.Equal(0L, await Sql.ScalarAsync<long>(fixture.OwnerConnectionString, "SELECT count(*) FROM pg_tables WHERE tableowner = 'smarterfirms_app'"));
+        Assert.Equal("smarterfirms_app", await Sql.ScalarAsync<string>(fixture.AppConnectionString, "SELECT current_user::text"));
+    }
+
+    [Theory]
+    [InlineData("CREATE TABLE intruder (id int)")]
+    [InlineData("ALTER TABLE users ADD COLUMN intruder int")]
+    [InlineData("DROP TABLE consultant_permissions")]
+    [InlineData("CREATE INDEX ix_intruder ON users (name)")]
+    [InlineData("ALTER TYPE user_type ADD VALUE 'ROOT'")]
+    [InlineData("TRUNCATE auth_logs")]
+    [InlineData("UPDATE auth_logs SET user_agent = 'tampered'")]
+    [InlineData("DELETE FROM auth_logs")]
+    [InlineData("DELETE FROM \"__EFMigrationsHistory\"")]
+    public async Task TheAppRoleCannotChangeTheSchemaNorRewriteTheAuditTrail(string statement)
+    {
+        var before = await Sql.LinesAsync(fixture.OwnerConnectionString, "SELECT count(*), md5(string_agg(t::text, ',' ORDER BY t.id)) FROM auth_logs t");
+
+        await using var connection = new NpgsqlConnection(fixture.AppConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(statement, connection);
+        var error = await Assert.ThrowsAsync<PostgresException>(() => command.ExecuteNonQueryAsync());
+
+        Assert.True(error.SqlState is PostgresErrorCodes.InsufficientPrivilege, $"{error.SqlState}: {error.MessageText}");
+        Assert.Equal(before, await Sql.LinesAsync(fixture.OwnerConnectionString, "SELECT count(*), md5(string_agg(t::text, ',' ORDER BY t.id)) FROM auth_logs t"));
+    }
+
+    [Fact]
+    public async Task TheAppRoleCanAppendToAndReadTheAuditTrail()
+    {
+        await using var connection = new NpgsqlConnection(fixture.AppConnectionString);
+        await connection.OpenAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        await using var insert = new NpgsqlCommand(
+            "INSERT INTO auth_logs (id, event_type, user_agent) VALUES (gen_random_uuid(), 'SIGN_IN_FAILED', 'app-role-test') RETURNING id", connection, transaction);
+        var id = await insert.ExecuteScalarAsync();
+        await using var select = new NpgsqlCommand("SELECT count(*) FROM auth_logs WHERE id = @id", connection, transaction);
+        select.Parameters.AddWithValue("id", id!);
+
+        Assert.Equal(1L, await select.ExecuteScalarAsync());
+        await transaction.RollbackAsync();
+    }
+}

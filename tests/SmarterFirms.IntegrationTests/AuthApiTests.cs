@@ -1,0 +1,60 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using SmarterFirms.IntegrationTests.Infrastructure;
+
+namespace SmarterFirms.IntegrationTests;
+
+public sealed class AuthApiTests(AppHostFixture fixture)
+{
+    [Fact]
+    public async Task TheApiIsHealthyOnlyOnceItsDatabaseAnswers()
+    {
+        var response = await fixture.Api.GetAsync(new Uri("/health", UriKind.Relative), TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("Healthy", await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+    }
+
+    [Fact]
+    public async Task TheOpenApiDocumentDescribesTheRoutes()
+    {
+        var document = await fixture.Api.GetFromJsonAsync<JsonElement>("/openapi/v1.json", TestContext.Current.CancellationToken);
+
+        Assert.StartsWith("3.", document.GetProperty("openapi").GetString(), StringComparison.Ordinal);
+        Assert.True(document.GetProperty("paths").TryGetProperty("/consultants/by-referral/{code}", out _));
+    }
+
+    [Fact]
+    public async Task ASeededReferralCodeReturnsTheConsultantsPublicProfileReadThroughTheAppRole()
+    {
+        var code = await Sql.ScalarAsync<string>(fixture.OwnerConnectionString, """
+            SELECT p.referral_code FROM consultant_profiles p JOIN users u ON u.id = p.user_id WHERE u.email = 'avery@ledgerline.example'
+            """);
+
+        var profile = await fixture.Api.GetFromJsonAsync<JsonElement>($"/consultants/by-referral/{code.ToLowerInvariant()}", TestContext.Current.CancellationToken);
+
+        Assert.Equal(code, profile.GetProperty("referralCode").GetString());
+        Assert.Equal("Avery Ledger", profile.GetProperty("name").GetString());
+        Assert.Equal("billing", profile.GetProperty("specialty").GetString());
+        Assert.False(profile.TryGetProperty("email", out _));
+        Assert.False(profile.TryGetProperty("passwordHash", out _));
+        Assert.True(await Sql.ScalarAsync<long>(fixture.OwnerConnectionString,
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = 'authdb' AND usename = 'smarterfirms_app' AND application_name <> 'psql'") > 0);
+    }
+
+    [Theory]
+    [InlineData("/consultants/by-referral/NOSUCHCODE00")]
+    [InlineData("/consultants/by-referral/%27%20OR%201%3D1--")]
+    [InlineData("/no/such/route")]
+    public async Task UnknownResourcesAnswer404WithProblemDetails(string path)
+    {
+        var response = await fixture.Api.GetAsync(new Uri(path, UriKind.Relative), TestContext.Current.CancellationToken);
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken);
+        Assert.Equal(404, problem.GetProperty("status").GetInt32());
+        Assert.True(problem.TryGetProperty("title", out _));
+    }
+}

@@ -1,0 +1,86 @@
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+
+[assembly: AssemblyFixture(typeof(SmarterFirms.IntegrationTests.Infrastructure.AppHostFixture))]
+
+namespace SmarterFirms.IntegrationTests.Infrastructure;
+
+// Starts the whole AppHost once for the test assembly, on the machine's PostgreSQL with a throwaway data folder.
+public sealed class AppHostFixture : IAsyncLifetime
+{
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(3);
+    private readonly string _dataDirectory = Path.Combine(Path.GetTempPath(), "smarterfirms-tests", Guid.NewGuid().ToString("N"));
+
+    public DistributedApplication App { get; private set; } = null!;
+
+    // authdb as the owner role (what the migration worker uses).
+    public string OwnerConnectionString { get; private set; } = "";
+
+    // authdb as smarterfirms_app (what the API uses).
+    public string AppConnectionString { get; private set; } = "";
+
+    public HttpClient Api { get; private set; } = null!;
+
+    public async ValueTask InitializeAsync()
+    {
+        using var cts = new CancellationTokenSource(StartTimeout);
+        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.SmarterFirms_AppHost>(
+            ["Postgres:Mode=local", $"Postgres:DataDirectory={_dataDirectory}", "Postgres:Durable=false"], cts.Token);
+
+        // The testing builder points OTLP at a port nobody listens on; exporter retries slow every exit.
+        foreach (var resource in builder.Resources.OfType<IResourceWithEnvironment>())
+        {
+            builder.CreateResourceBuilder(resource).WithEnvironment(c => c.EnvironmentVariables.Remove("OTEL_EXPORTER_OTLP_ENDPOINT"));
+        }
+
+        App = await builder.BuildAsync(cts.Token);
+        await App.StartAsync(cts.Token);
+        await App.ResourceNotifications.WaitForResourceHealthyAsync("authapi", cts.Token);
+
+        OwnerConnectionString = await App.GetConnectionStringAsync("authdb", cts.Token)
+            ?? throw new InvalidOperationException("authdb has no connection string.");
+        var appPassword = await App.Services.GetRequiredService<DistributedApplicationModel>().Resources
+            .OfType<ParameterResource>().Single(p => p.Name == "authdb-app-password").GetValueAsync(cts.Token);
+        AppConnectionString = new NpgsqlConnectionStringBuilder(OwnerConnectionString)
+        {
+            Username = "smarterfirms_app",
+            Password = appPassword,
+        }.ConnectionString;
+        Api = App.CreateHttpClient("authapi");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Api?.Dispose();
+        if (App is not null)
+        {
+            await App.StopAsync();
+            await App.DisposeAsync();
+        }
+
+        try
+        {
+            Directory.Delete(_dataDirectory, recursive: true);
+        }
+        catch (DirectoryNotFoundException)
+        {
+        }
+    }
+
+    // A connection string to a database of its own on the same server, for tests that migrate and roll back.
+    public string ScratchConnectionString(string prefix) =>
+        new NpgsqlConnectionStringBuilder(OwnerConnectionString) { Database = $"{prefix}_{Guid.NewGuid():N}" }.ConnectionString;
+
+    public async Task DropDatabaseAsync(string connectionString)
+    {
+        var name = new NpgsqlConnectionStringBuilder(connectionString).Database;
+        var server = new NpgsqlConnectionStringBuilder(OwnerConnectionString) { Database = "postgres", Pooling = false }.ConnectionString;
+        NpgsqlConnection.ClearAllPools();
+        await using var connection = new NpgsqlConnection(server);
+        await connection.OpenAsync();
+        await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)", connection);
+        await drop.ExecuteNonQueryAsync();
+    }
+}

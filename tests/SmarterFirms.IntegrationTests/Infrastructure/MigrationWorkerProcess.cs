@@ -1,0 +1,58 @@
+using System.Diagnostics;
+
+namespace SmarterFirms.IntegrationTests.Infrastructure;
+
+public sealed record WorkerResult(int ExitCode, string StdOut, string StdErr)
+{
+    public override string ToString() => $"exit {ExitCode}\n--- stdout\n{StdOut}\n--- stderr\n{StdErr}";
+}
+
+// Runs the built migration worker as a process, the way ops and CI run it from the command line.
+public static class MigrationWorkerProcess
+{
+    private static readonly string WorkerDll = FindWorker();
+
+    public static Task<WorkerResult> RunAsync(string connectionString, params string[] args) =>
+        RunAsync(connectionString, new Dictionary<string, string>(), args);
+
+    public static async Task<WorkerResult> RunAsync(string connectionString, IDictionary<string, string> environment, params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet", [WorkerDll, .. args])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = Path.GetDirectoryName(WorkerDll)!,
+        };
+        start.Environment["ConnectionStrings__authdb"] = connectionString;
+        start.Environment["DOTNET_ENVIRONMENT"] = "Production";
+        start.Environment.Remove("OTEL_EXPORTER_OTLP_ENDPOINT");
+        foreach (var (key, value) in environment)
+        {
+            start.Environment[key] = value;
+        }
+
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        await process.WaitForExitAsync(timeout.Token);
+        return new WorkerResult(process.ExitCode, await stdout, await stderr);
+    }
+
+    private static string FindWorker()
+    {
+#if DEBUG
+        const string configuration = "Debug";
+#else
+        const string configuration = "Release";
+#endif
+        var root = new DirectoryInfo(AppContext.BaseDirectory);
+        while (root is not null && !File.Exists(Path.Combine(root.FullName, "SmarterFirms.sln")))
+        {
+            root = root.Parent;
+        }
+
+        var dll = Path.Combine(root!.FullName, "SmarterFirms.MigrationWorker", "bin", configuration, "net10.0", "SmarterFirms.MigrationWorker.dll");
+        return File.Exists(dll) ? dll : throw new FileNotFoundException($"Build the solution first: {dll} is missing.");
+    }
+}
