@@ -98,7 +98,7 @@ internal static class AuthDatabaseHosting
             return PostgresMode.Container;
         }
 
-        if (ContainerRuntimeProbe.IsHealthy(out var runtimeStatus))
+        if (ContainerRuntimeProbe.IsHealthy(builder.Configuration, out var runtimeStatus))
         {
             reason = $"auto chose container: {runtimeStatus}";
             return PostgresMode.Container;

@@ -1,15 +1,15 @@
 using System.Diagnostics;
+using Microsoft.Extensions.Configuration;
 
 namespace SmarterFirms.AppHost.Postgres;
 
 // Asks the container runtime Aspire would use whether its daemon answers; a bare client does not count.
 internal static class ContainerRuntimeProbe
 {
-    public static bool IsHealthy(out string status)
+    // ASPIRE_CONTAINER_RUNTIME is the setting Aspire itself reads (environment or configuration).
+    public static bool IsHealthy(IConfiguration configuration, out string status)
     {
-        var runtime = Environment.GetEnvironmentVariable("ASPIRE_CONTAINER_RUNTIME")
-            ?? Environment.GetEnvironmentVariable("DOTNET_ASPIRE_CONTAINER_RUNTIME")
-            ?? "docker";
+        var runtime = configuration["ASPIRE_CONTAINER_RUNTIME"] ?? configuration["DOTNET_ASPIRE_CONTAINER_RUNTIME"] ?? "docker";
         try
         {
             using var process = Process.Start(new ProcessStartInfo(runtime, ["info", "--format", "{{.ServerVersion}}"])

@@ -1,0 +1,93 @@
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+
+namespace SmarterFirms.IntegrationTests;
+
+// AppHost behaviours that need an AppHost of their own (not the shared fixture).
+public sealed class AppHostStartupTests
+{
+    private static async Task<string> StartupErrorAsync(params string[] args)
+    {
+        var error = await Assert.ThrowsAnyAsync<Exception>(async () =>
+        {
+            var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.SmarterFirms_AppHost>(args, TestContext.Current.CancellationToken);
+            await using var app = await builder.BuildAsync(TestContext.Current.CancellationToken);
+        });
+        var messages = new List<string>();
+        for (Exception? e = error; e is not null; e = e.InnerException)
+        {
+            messages.Add(e.Message);
+        }
+
+        return string.Join(" | ", messages);
+    }
+
+    [Fact]
+    public async Task WithNeitherAContainerEngineNorServerBinariesTheAppHostStopsAndNamesBothRemedies()
+    {
+        var message = await StartupErrorAsync(
+            "Postgres:Mode=auto", "Postgres:BinDirectory=/nonexistent", "ASPIRE_CONTAINER_RUNTIME=no-such-container-runtime");
+
+        Assert.Contains("No PostgreSQL available", message);
+        Assert.Contains("start Docker", message);
+        Assert.Contains("apt-get install -y postgresql", message);
+    }
+
+    [Fact]
+    public async Task LocalModeWithoutServerBinariesStopsAndNamesBothRemedies()
+    {
+        var message = await StartupErrorAsync("Postgres:Mode=local", "Postgres:BinDirectory=/nonexistent");
+
+        Assert.Contains("apt-get install -y postgresql", message);
+        Assert.Contains("Docker", message);
+    }
+
+    [Fact]
+    public async Task AnUnknownPostgresModeIsRefusedWithTheValidModes()
+    {
+        var message = await StartupErrorAsync("Postgres:Mode=cloud");
+
+        Assert.Contains("auto, local, container, external", message);
+    }
+
+    [Fact]
+    public async Task AFailedMigrationKeepsTheApiFromStarting()
+    {
+        var dataDirectory = Path.Combine(Path.GetTempPath(), "smarterfirms-tests", Guid.NewGuid().ToString("N"));
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        cts.CancelAfter(TimeSpan.FromMinutes(3));
+        try
+        {
+            var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.SmarterFirms_AppHost>(
+                ["Postgres:Mode=local", $"Postgres:DataDirectory={dataDirectory}", "Postgres:Durable=false"], cts.Token);
+            foreach (var resource in builder.Resources.OfType<IResourceWithEnvironment>())
+            {
+                builder.CreateResourceBuilder(resource).WithEnvironment(c => c.EnvironmentVariables.Remove("OTEL_EXPORTER_OTLP_ENDPOINT"));
+            }
+
+            // The worker cannot reach its database: its first step fails and it exits non-zero.
+            var migrations = builder.Resources.OfType<ProjectResource>().Single(r => r.Name == "migrations");
+            builder.CreateResourceBuilder(migrations).WithEnvironment(c =>
+                c.EnvironmentVariables["ConnectionStrings__authdb"] = "Host=127.0.0.1;Port=9;Username=nobody;Password=wrong;Database=authdb;Timeout=2");
+
+            await using var app = await builder.BuildAsync(cts.Token);
+            await app.StartAsync(cts.Token);
+
+            var worker = await app.ResourceNotifications.WaitForResourceAsync(
+                "migrations", e => e.Snapshot.State?.Text is "Exited" or "Finished", cts.Token);
+            Assert.NotEqual(0, worker.Snapshot.ExitCode);
+
+            var api = await app.ResourceNotifications.WaitForResourceAsync(
+                "authapi", e => e.Snapshot.State?.Text is "FailedToStart" or "Running", cts.Token);
+            Assert.Equal("FailedToStart", api.Snapshot.State?.Text);
+            await app.StopAsync(cts.Token);
+        }
+        finally
+        {
+            if (Directory.Exists(dataDirectory))
+            {
+                Directory.Delete(dataDirectory, recursive: true);
+            }
+        }
+    }
+}
