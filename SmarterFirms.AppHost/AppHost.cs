@@ -4,8 +4,6 @@ var builder = DistributedApplication.CreateBuilder(args);
 
 // Generated once, kept in this project's user secrets; never committed.
 var appRolePassword = builder.AddGeneratedSecret("authdb-app-password");
-var seedPassword = builder.AddGeneratedSecret("seed-consultant-password")
-    .WithDescription("Local sign-in password of every seeded consultant.");
 
 // `postgres` (server) and `authdb` (database), from Postgres:Mode: auto | local | container | external.
 var database = builder.AddAuthDatabase(appRolePassword);
@@ -13,8 +11,18 @@ var database = builder.AddAuthDatabase(appRolePassword);
 var migrations = builder.AddProject<Projects.SmarterFirms_MigrationWorker>("migrations")
     .WithReference(database.Owner)
     .WaitForDatabase(database)
-    .WithEnvironment("AppRole__Password", appRolePassword)
-    .WithEnvironment("Seed__ConsultantPassword", seedPassword);
+    .WithEnvironment("AppRole__Password", appRolePassword);
+
+// Development data never reaches a published deployment: there the worker only migrates.
+if (builder.ExecutionContext.IsPublishMode)
+{
+    migrations.WithArgs("migrate");
+}
+else
+{
+    migrations.WithEnvironment("Seed__ConsultantPassword", builder.AddGeneratedSecret("seed-consultant-password")
+        .WithDescription("Local sign-in password of every seeded consultant."));
+}
 
 builder.AddProject<Projects.SmarterFirms_AuthApi>("authapi")
     .WithEnvironment($"ConnectionStrings__{database.Owner.Resource.Name}", database.AppConnectionString)

@@ -160,6 +160,11 @@ internal sealed class MigrationRunner(
         }
 
         var migrator = db.GetService<IMigrator>();
+        if (targetIndex > from)
+        {
+            await db.GetService<IHistoryRepository>().CreateIfNotExistsAsync(cancellationToken);
+        }
+
         for (var i = from + 1; i <= targetIndex; i++)
         {
             var id = phases.MigrationIds[i];
@@ -209,8 +214,15 @@ internal sealed class MigrationRunner(
         await Step(step, "verify", () => VerifyAsync(db, target, cancellationToken));
     }
 
+    // Checks for the history table first: EF Core would otherwise query it, fail, and log that as an error.
     private static async Task<string?> CurrentAsync(AuthDbContext db, CancellationToken cancellationToken) =>
-        (await db.Database.GetAppliedMigrationsAsync(cancellationToken)).LastOrDefault();
+        await HistoryExistsAsync(db, cancellationToken)
+            ? (await db.Database.GetAppliedMigrationsAsync(cancellationToken)).LastOrDefault()
+            : null;
+
+    private static async Task<bool> HistoryExistsAsync(AuthDbContext db, CancellationToken cancellationToken) =>
+        await db.Database.SqlQuery<bool>($"SELECT to_regclass('\"__EFMigrationsHistory\"') IS NOT NULL AS \"Value\"")
+            .SingleAsync(cancellationToken);
 
     // LOGIN and the password come from a secret parameter, never from a migration. The password travels as a
     // query parameter, so it is in no statement text, span or server log.
@@ -275,7 +287,9 @@ internal sealed class MigrationRunner(
     private static async Task StatusAsync(AuthDbContext db, Phases phases, CancellationToken cancellationToken)
     {
         var exists = await db.GetService<IRelationalDatabaseCreator>().ExistsAsync(cancellationToken);
-        var applied = exists ? [.. await db.Database.GetAppliedMigrationsAsync(cancellationToken)] : new HashSet<string>();
+        var applied = exists && await HistoryExistsAsync(db, cancellationToken)
+            ? [.. await db.Database.GetAppliedMigrationsAsync(cancellationToken)]
+            : new HashSet<string>();
         if (!exists)
         {
             Console.WriteLine($"Database {db.Database.GetDbConnection().Database} does not exist yet.");

@@ -11,7 +11,7 @@ if (!WorkerCommand.TryParse(args, out var command, out var error))
 
 // The command line is the worker's own; configuration comes from the environment (ConnectionStrings__authdb),
 // appsettings and user secrets.
-var builder = Host.CreateApplicationBuilder();
+var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { ContentRootPath = AppContext.BaseDirectory });
 
 // Logs go to stderr so that `status` and `script` print clean output on stdout.
 builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Text.Json;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 
@@ -89,5 +91,32 @@ public sealed class AppHostStartupTests
                 Directory.Delete(dataDirectory, recursive: true);
             }
         }
+    }
+
+    [Fact]
+    public async Task ThePublishedManifestUsesAContainerMigratesWithoutSeedingAndGivesTheApiTheAppRole()
+    {
+        var output = Path.Combine(Path.GetTempPath(), "smarterfirms-tests", Guid.NewGuid().ToString("N"), "aspire-manifest.json");
+        var appHost = Path.Combine(AppContext.BaseDirectory, "SmarterFirms.AppHost.dll");
+        using var process = Process.Start(new ProcessStartInfo("dotnet", [appHost, "--publisher", "manifest", "--output-path", output])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        })!;
+        var log = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
+        await process.WaitForExitAsync(TestContext.Current.CancellationToken);
+        Assert.True(process.ExitCode == 0, await log);
+
+        using var manifest = JsonDocument.Parse(await File.ReadAllTextAsync(output, TestContext.Current.CancellationToken));
+        var resources = manifest.RootElement.GetProperty("resources");
+        Assert.Equal("container.v0", resources.GetProperty("postgres").GetProperty("type").GetString());
+        var migrations = resources.GetProperty("migrations");
+        Assert.Equal(["migrate"], migrations.GetProperty("args").EnumerateArray().Select(a => a.GetString()));
+        Assert.False(migrations.GetProperty("env").TryGetProperty("Seed__ConsultantPassword", out _));
+        Assert.False(resources.TryGetProperty("seed-consultant-password", out _));
+        var apiConnection = resources.GetProperty("authapi").GetProperty("env").GetProperty("ConnectionStrings__authdb").GetString();
+        Assert.Contains("Username=smarterfirms_app", apiConnection);
+        Assert.Contains("{authdb-app-password.value}", apiConnection);
+        Directory.Delete(Path.GetDirectoryName(output)!, recursive: true);
     }
 }
