@@ -78,7 +78,11 @@ internal static class LocalPostgresBuilderExtensions
                 await RunAsync("chown", ["postgres:postgres", options.DataDirectory], null, logger, cancellationToken);
             }
 
-            if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(options.DataDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            if (!OperatingSystem.IsWindows())
+            {
+                File.SetUnixFileMode(options.DataDirectory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            }
+
             logger.LogInformation("Initializing a PostgreSQL data folder in {DataDirectory}", options.DataDirectory);
             await RunServerToolAsync(Path.Combine(bin, "initdb"),
                 ["-D", options.DataDirectory, "-U", LocalPostgresResource.SuperUser, "--auth=trust", "--encoding=UTF8", "--locale=C.UTF-8"],
