@@ -33,6 +33,12 @@ public static class AuthDatabase
     public static TBuilder AddAuthDbContext<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
         var connectionString = builder.Configuration.GetConnectionString(ConnectionName);
+        if (string.IsNullOrWhiteSpace(connectionString))
+        {
+            throw new InvalidOperationException(
+                $"ConnectionStrings:{ConnectionName} is not set (the AppHost sets it; elsewhere use the environment variable ConnectionStrings__{ConnectionName}).");
+        }
+
         builder.Services.AddDbContextPool<AuthDbContext>(options => options.UseAuthDatabase(connectionString));
         // No retrying strategy: handlers open their own transactions (audit rows commit with their change).
         builder.EnrichNpgsqlDbContext<AuthDbContext>(settings => settings.DisableRetry = true);

@@ -153,10 +153,15 @@ internal sealed class MigrationRunner(
     {
         var current = await Step(step, "read-applied", () => CurrentAsync(db, cancellationToken));
         var (from, targetIndex) = (phases.IndexOf(current), phases.IndexOf(target));
-        if (targetIndex <= from)
+        if (targetIndex < from)
         {
-            logger.LogInformation("Nothing to migrate: phase {Current} is applied (target {Target})",
-                Phases.NameOf(current ?? Migration.InitialDatabase), Phases.NameOf(target));
+            throw new InvalidOperationException(
+                $"Phase {Phases.NameOf(target)} is older than the applied phase {Phases.NameOf(current!)}: use 'rollback --to {Phases.NameOf(target)}'.");
+        }
+
+        if (targetIndex == from)
+        {
+            logger.LogInformation("Nothing to migrate: phase {Current} is applied", Phases.NameOf(target));
         }
 
         var migrator = db.GetService<IMigrator>();
@@ -194,10 +199,15 @@ internal sealed class MigrationRunner(
     {
         var current = await Step(step, "read-applied", () => CurrentAsync(db, cancellationToken));
         var (from, targetIndex) = (phases.IndexOf(current), phases.IndexOf(target));
-        if (targetIndex >= from)
+        if (targetIndex > from)
         {
-            logger.LogInformation("Nothing to roll back: phase {Current} is applied (target {Target})",
-                Phases.NameOf(current ?? Migration.InitialDatabase), Phases.NameOf(target));
+            throw new InvalidOperationException(
+                $"Phase {Phases.NameOf(target)} is not applied yet (applied: {Phases.NameOf(current ?? Migration.InitialDatabase)}): use 'migrate --to {Phases.NameOf(target)}'.");
+        }
+
+        if (targetIndex == from)
+        {
+            logger.LogInformation("Nothing to roll back: phase {Current} is applied", Phases.NameOf(target));
         }
 
         var migrator = db.GetService<IMigrator>();

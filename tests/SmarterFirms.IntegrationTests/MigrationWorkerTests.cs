@@ -125,6 +125,21 @@ public sealed class MigrationWorkerTests(AppHostFixture fixture) : IAsyncLifetim
     }
 
     [Fact]
+    public async Task MigratingDownOrRollingBackUpIsRefusedWithTheRightCommandAndChangesNothing()
+    {
+        Assert.Equal(0, (await MigrationWorkerProcess.RunAsync(_db, "migrate", "--to", "add_consultant_and_association_tables")).ExitCode);
+
+        var down = await MigrationWorkerProcess.RunAsync(_db, "migrate", "--to", "baseline");
+        var up = await MigrationWorkerProcess.RunAsync(_db, "rollback", "--to", "add_auth_logging");
+
+        Assert.Equal(1, down.ExitCode);
+        Assert.Contains("use 'rollback --to baseline'", down.StdErr);
+        Assert.Equal(1, up.ExitCode);
+        Assert.Contains("use 'migrate --to add_auth_logging'", up.StdErr);
+        Assert.Equal(3L, await Sql.ScalarAsync<long>(_db, "SELECT count(*) FROM \"__EFMigrationsHistory\""));
+    }
+
+    [Fact]
     public async Task SeedingTwiceChangesNothing()
     {
         Assert.Equal(0, (await MigrationWorkerProcess.RunAsync(_db)).ExitCode);

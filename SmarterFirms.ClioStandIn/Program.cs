@@ -1,0 +1,3 @@
+using SmarterFirms.ClioStandIn;
+
+ClioStandInApp.Build(args).Run();
