@@ -13,6 +13,11 @@ var migrations = builder.AddProject<Projects.SmarterFirms_MigrationWorker>("migr
     .WaitForDatabase(database)
     .WithEnvironment("AppRole__Password", appRolePassword);
 
+if (database.BackupDirectory is { } backups)
+{
+    migrations.WithEnvironment("Backup__Directory", backups);
+}
+
 // Development data never reaches a published deployment: there the worker only migrates.
 if (builder.ExecutionContext.IsPublishMode)
 {

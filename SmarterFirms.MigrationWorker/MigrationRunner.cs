@@ -16,6 +16,7 @@ internal sealed class MigrationRunner(
     IServiceProvider services,
     IConfiguration configuration,
     IHostApplicationLifetime lifetime,
+    DatabaseBackup backup,
     ILogger<MigrationRunner> logger) : BackgroundService
 {
     public const string ActivitySourceName = "SmarterFirms.MigrationWorker";
@@ -167,6 +168,7 @@ internal sealed class MigrationRunner(
         var migrator = db.GetService<IMigrator>();
         if (targetIndex > from)
         {
+            await BackupAsync(current, step, cancellationToken);
             await db.GetService<IHistoryRepository>().CreateIfNotExistsAsync(cancellationToken);
         }
 
@@ -211,6 +213,11 @@ internal sealed class MigrationRunner(
         }
 
         var migrator = db.GetService<IMigrator>();
+        if (targetIndex < from)
+        {
+            await BackupAsync(current, step, cancellationToken);
+        }
+
         for (var i = from; i > targetIndex; i--)
         {
             var down = phases.MigrationIds[i];
@@ -225,6 +232,16 @@ internal sealed class MigrationRunner(
     }
 
     // Checks for the history table first: EF Core would otherwise query it, fail, and log that as an error.
+    // Only a database that already holds phases has anything to lose.
+    private async Task BackupAsync(string? current, StepTracker step, CancellationToken cancellationToken)
+    {
+        if (current is not null)
+        {
+            await Step(step, "backup", () => backup.TakeAsync(
+                configuration.GetConnectionString(AuthDatabase.ConnectionName)!, Phases.NameOf(current), cancellationToken));
+        }
+    }
+
     private static async Task<string?> CurrentAsync(AuthDbContext db, CancellationToken cancellationToken) =>
         await HistoryExistsAsync(db, cancellationToken)
             ? (await db.Database.GetAppliedMigrationsAsync(cancellationToken)).LastOrDefault()

@@ -29,6 +29,7 @@ builder.Services.AddSingleton(command);
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddOptions<SeedOptions>().BindConfiguration("Seed");
 builder.Services.AddScoped<DatabaseSeeder>();
+builder.Services.AddSingleton<DatabaseBackup>();
 builder.Services.AddHostedService<MigrationRunner>();
 
 await builder.Build().RunAsync();

@@ -14,7 +14,8 @@ internal enum PostgresMode
 internal sealed record AuthDatabaseResources(
     IResourceBuilder<IResourceWithConnectionString> Owner,
     ReferenceExpression AppConnectionString,
-    IResourceBuilder<IResource>? Server);
+    IResourceBuilder<IResource>? Server,
+    string? BackupDirectory = null);
 
 internal static class AuthDatabaseHosting
 {
@@ -60,9 +61,11 @@ internal static class AuthDatabaseHosting
             default:
             {
                 var password = builder.AddGeneratedSecret($"{ServerName}-password");
-                var server = builder.AddLocalPostgres(ServerName, password, LocalPostgresOptions.From(builder.Configuration));
+                var options = LocalPostgresOptions.From(builder.Configuration);
+                var server = builder.AddLocalPostgres(ServerName, password, options);
                 var database = server.AddDatabase(DatabaseName);
-                return new(database, AppConnection(server.Resource.PrimaryEndpoint, appRolePassword), server);
+                // The machine's own pg_dump matches the server's version; backups live beside the data folder.
+                return new(database, AppConnection(server.Resource.PrimaryEndpoint, appRolePassword), server, options.DataDirectory + "-backups");
             }
         }
     }

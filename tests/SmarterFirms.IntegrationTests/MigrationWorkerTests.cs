@@ -140,6 +140,47 @@ public sealed class MigrationWorkerTests(AppHostFixture fixture) : IAsyncLifetim
     }
 
     [Fact]
+    public async Task ABackupOfTheAppliedPhaseIsTakenBeforeAMigrateOrARollbackChangesTheSchema()
+    {
+        var backups = Path.Combine(Path.GetTempPath(), "smarterfirms-tests", Guid.NewGuid().ToString("N"));
+        var environment = new Dictionary<string, string> { ["Backup__Directory"] = backups };
+        try
+        {
+            var fresh = await MigrationWorkerProcess.RunAsync(_db, environment, "migrate", "--to", "add_auth_enums_and_user_extensions");
+            Assert.True(fresh.ExitCode == 0, fresh.ToString());
+            Assert.False(Directory.Exists(backups) && Directory.EnumerateFiles(backups).Any()); // nothing to lose yet
+
+            var up = await MigrationWorkerProcess.RunAsync(_db, environment, "migrate");
+            var down = await MigrationWorkerProcess.RunAsync(_db, environment, "rollback", "--to", "baseline");
+            var idle = await MigrationWorkerProcess.RunAsync(_db, environment, "rollback", "--to", "baseline");
+
+            Assert.True(up.ExitCode == 0 && down.ExitCode == 0 && idle.ExitCode == 0, $"{up}\n{down}\n{idle}");
+            var files = Directory.GetFiles(backups).Select(Path.GetFileName).Order().ToList();
+            Assert.Equal(2, files.Count);
+            Assert.Single(files, f => f!.EndsWith("-add_auth_enums_and_user_extensions.dump", StringComparison.Ordinal));
+            Assert.Single(files, f => f!.EndsWith("-add_auth_logging.dump", StringComparison.Ordinal));
+
+            // The dump taken before the rollback holds phase 3's audit log table.
+            var restore = Directory.GetDirectories("/usr/lib/postgresql").Select(d => Path.Combine(d, "bin", "pg_restore")).First(File.Exists);
+            using var list = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo(
+                restore, ["--list", Directory.GetFiles(backups).Single(f => f.EndsWith("-add_auth_logging.dump", StringComparison.Ordinal))])
+            {
+                RedirectStandardOutput = true,
+            })!;
+            var contents = await list.StandardOutput.ReadToEndAsync();
+            Assert.Contains("TABLE public auth_logs", contents);
+            Assert.Contains("TABLE DATA public auth_logs", contents);
+        }
+        finally
+        {
+            if (Directory.Exists(backups))
+            {
+                Directory.Delete(backups, recursive: true);
+            }
+        }
+    }
+
+    [Fact]
     public async Task SeedingTwiceChangesNothing()
     {
         Assert.Equal(0, (await MigrationWorkerProcess.RunAsync(_db)).ExitCode);

@@ -60,12 +60,12 @@ public sealed class AppHostFixture : IAsyncLifetime
             await App.DisposeAsync();
         }
 
-        try
+        foreach (var directory in new[] { _dataDirectory, _dataDirectory + "-backups" })
         {
-            Directory.Delete(_dataDirectory, recursive: true);
-        }
-        catch (DirectoryNotFoundException)
-        {
+            if (Directory.Exists(directory))
+            {
+                Directory.Delete(directory, recursive: true);
+            }
         }
     }
 
