@@ -2,16 +2,18 @@ using SmarterFirms.AppHost.Postgres;
 
 var builder = DistributedApplication.CreateBuilder(args);
 
-// Generated once, kept in this project's user secrets; never committed.
-var appRolePassword = builder.AddGeneratedSecret("authdb-app-password");
-
 // `postgres` (server) and `authdb` (database), from Postgres:Mode: auto | local | container | external.
-var database = builder.AddAuthDatabase(appRolePassword);
+// Passwords are generated secret parameters, kept in this project's user secrets; never committed.
+var database = builder.AddAuthDatabase();
 
 var migrations = builder.AddProject<Projects.SmarterFirms_MigrationWorker>("migrations")
     .WithReference(database.Owner)
-    .WaitForDatabase(database)
-    .WithEnvironment("AppRole__Password", appRolePassword);
+    .WaitForDatabase(database);
+
+if (database.AppRolePassword is { } password)
+{
+    migrations.WithEnvironment("AppRole__Password", password);
+}
 
 if (database.BackupDirectory is { } backups)
 {

@@ -231,7 +231,6 @@ internal sealed class MigrationRunner(
         await Step(step, "verify", () => VerifyAsync(db, target, cancellationToken));
     }
 
-    // Checks for the history table first: EF Core would otherwise query it, fail, and log that as an error.
     // Only a database that already holds phases has anything to lose.
     private async Task BackupAsync(string? current, StepTracker step, CancellationToken cancellationToken)
     {
@@ -242,6 +241,7 @@ internal sealed class MigrationRunner(
         }
     }
 
+    // Checks for the history table first: EF Core would otherwise query it, fail, and log that as an error.
     private static async Task<string?> CurrentAsync(AuthDbContext db, CancellationToken cancellationToken) =>
         await HistoryExistsAsync(db, cancellationToken)
             ? (await db.Database.GetAppliedMigrationsAsync(cancellationToken)).LastOrDefault()

@@ -11,10 +11,12 @@ internal enum PostgresMode
 }
 
 // The owner connection (migrations) and the app-role connection (the API) to `authdb`, plus the server to wait for.
+// AppRolePassword is set where the AppHost owns the app role's login; external databases bring their own.
 internal sealed record AuthDatabaseResources(
     IResourceBuilder<IResourceWithConnectionString> Owner,
     ReferenceExpression AppConnectionString,
     IResourceBuilder<IResource>? Server,
+    IResourceBuilder<ParameterResource>? AppRolePassword,
     string? BackupDirectory = null);
 
 internal static class AuthDatabaseHosting
@@ -31,8 +33,7 @@ internal static class AuthDatabaseHosting
         where T : IResourceWithWaitSupport =>
         database.Server is null ? builder : builder.WaitFor(database.Server);
 
-    public static AuthDatabaseResources AddAuthDatabase(
-        this IDistributedApplicationBuilder builder, IResourceBuilder<ParameterResource> appRolePassword)
+    public static AuthDatabaseResources AddAuthDatabase(this IDistributedApplicationBuilder builder)
     {
         var mode = ChooseMode(builder, out var reason);
         using (var loggerFactory = LoggerFactory.Create(l => l.AddSimpleConsole(o => o.SingleLine = true)))
@@ -47,25 +48,28 @@ internal static class AuthDatabaseHosting
                 // Ops supply both connection strings (owner for migrations, app role for the API), e.g. managed Postgres.
                 var owner = builder.AddConnectionString(DatabaseName);
                 var app = builder.AddConnectionString($"{DatabaseName}-app");
-                return new(owner, ReferenceExpression.Create($"{app}"), null);
+                return new(owner, ReferenceExpression.Create($"{app}"), null, null);
             }
 
             case PostgresMode.Container:
             {
+                var appRolePassword = builder.AddGeneratedSecret("authdb-app-password");
                 var password = builder.AddGeneratedSecret($"{ServerName}-password");
                 var server = builder.AddPostgres(ServerName, password: password).WithDataVolume();
                 var database = server.AddDatabase(DatabaseName);
-                return new(database, AppConnection(server.Resource.PrimaryEndpoint, appRolePassword), server);
+                return new(database, AppConnection(server.Resource.PrimaryEndpoint, appRolePassword), server, appRolePassword);
             }
 
             default:
             {
+                var appRolePassword = builder.AddGeneratedSecret("authdb-app-password");
                 var password = builder.AddGeneratedSecret($"{ServerName}-password");
                 var options = LocalPostgresOptions.From(builder.Configuration);
                 var server = builder.AddLocalPostgres(ServerName, password, options);
                 var database = server.AddDatabase(DatabaseName);
                 // The machine's own pg_dump matches the server's version; backups live beside the data folder.
-                return new(database, AppConnection(server.Resource.PrimaryEndpoint, appRolePassword), server, options.DataDirectory + "-backups");
+                return new(database, AppConnection(server.Resource.PrimaryEndpoint, appRolePassword), server, appRolePassword,
+                    options.DataDirectory + "-backups");
             }
         }
     }

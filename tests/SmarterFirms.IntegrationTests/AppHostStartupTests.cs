@@ -93,30 +93,57 @@ public sealed class AppHostStartupTests
         }
     }
 
-    [Fact]
-    public async Task ThePublishedManifestUsesAContainerMigratesWithoutSeedingAndGivesTheApiTheAppRole()
+    private static async Task<JsonElement> PublishManifestAsync(params string[] args)
     {
         var output = Path.Combine(Path.GetTempPath(), "smarterfirms-tests", Guid.NewGuid().ToString("N"), "aspire-manifest.json");
         var appHost = Path.Combine(AppContext.BaseDirectory, "SmarterFirms.AppHost.dll");
-        using var process = Process.Start(new ProcessStartInfo("dotnet", [appHost, "--publisher", "manifest", "--output-path", output])
+        using var process = Process.Start(new ProcessStartInfo("dotnet", [appHost, "--publisher", "manifest", "--output-path", output, .. args])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         })!;
         var log = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
+        var errors = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
         await process.WaitForExitAsync(TestContext.Current.CancellationToken);
-        Assert.True(process.ExitCode == 0, await log);
+        Assert.True(process.ExitCode == 0, await log + await errors);
+        try
+        {
+            using var manifest = JsonDocument.Parse(await File.ReadAllTextAsync(output, TestContext.Current.CancellationToken));
+            return manifest.RootElement.GetProperty("resources").Clone();
+        }
+        finally
+        {
+            Directory.Delete(Path.GetDirectoryName(output)!, recursive: true);
+        }
+    }
 
-        using var manifest = JsonDocument.Parse(await File.ReadAllTextAsync(output, TestContext.Current.CancellationToken));
-        var resources = manifest.RootElement.GetProperty("resources");
+    [Fact]
+    public async Task ThePublishedManifestUsesAContainerMigratesWithoutSeedingAndGivesTheApiTheAppRole()
+    {
+        var resources = await PublishManifestAsync();
+
         Assert.Equal("container.v0", resources.GetProperty("postgres").GetProperty("type").GetString());
         var migrations = resources.GetProperty("migrations");
         Assert.Equal(["migrate"], migrations.GetProperty("args").EnumerateArray().Select(a => a.GetString()));
         Assert.False(migrations.GetProperty("env").TryGetProperty("Seed__ConsultantPassword", out _));
+        Assert.Equal("{authdb-app-password.value}", migrations.GetProperty("env").GetProperty("AppRole__Password").GetString());
         Assert.False(resources.TryGetProperty("seed-consultant-password", out _));
         var apiConnection = resources.GetProperty("authapi").GetProperty("env").GetProperty("ConnectionStrings__authdb").GetString();
         Assert.Contains("Username=smarterfirms_app", apiConnection);
         Assert.Contains("{authdb-app-password.value}", apiConnection);
-        Directory.Delete(Path.GetDirectoryName(output)!, recursive: true);
+    }
+
+    [Fact]
+    public async Task ExternalModeGivesEachServiceItsOwnConnectionStringAndLeavesTheAppRoleLoginToOps()
+    {
+        var resources = await PublishManifestAsync("Postgres:Mode=external");
+
+        Assert.False(resources.TryGetProperty("postgres", out _));
+        Assert.False(resources.TryGetProperty("authdb-app-password", out _));
+        var migrations = resources.GetProperty("migrations").GetProperty("env");
+        Assert.Equal("{authdb.connectionString}", migrations.GetProperty("ConnectionStrings__authdb").GetString());
+        Assert.False(migrations.TryGetProperty("AppRole__Password", out _));
+        Assert.Equal("{authdb-app.connectionString}",
+            resources.GetProperty("authapi").GetProperty("env").GetProperty("ConnectionStrings__authdb").GetString());
     }
 }
