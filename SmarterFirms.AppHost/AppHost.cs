@@ -1,3 +1,4 @@
+using SmarterFirms.AppHost.AuthApi;
 using SmarterFirms.AppHost.Postgres;
 
 var builder = DistributedApplication.CreateBuilder(args);
@@ -31,9 +32,12 @@ else
         .WithDescription("Local sign-in password of every seeded consultant."));
 }
 
-builder.AddProject<Projects.SmarterFirms_AuthApi>("authapi")
+var authApi = builder.AddProject<Projects.SmarterFirms_AuthApi>("authapi")
     .WithEnvironment($"ConnectionStrings__{database.Owner.Resource.Name}", database.AppConnectionString)
+    .WithEnvironment("Tokens__SigningKey", builder.AddTokenSigningKey("token-signing-key"))
+    .WithFeatureFlags(builder.Configuration)
     .WaitForCompletion(migrations)
     .WithHttpHealthCheck("/health");
+authApi.WithEnvironment("Tokens__Issuer", authApi.GetEndpoint("http"));
 
 builder.Build().Run();

@@ -1,20 +1,40 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.FeatureManagement;
+using SmarterFirms.AuthApi.Auth;
 using SmarterFirms.AuthApi.Consultants;
+using SmarterFirms.AuthApi.Extensions;
+using SmarterFirms.AuthApi.Users;
 using SmarterFirms.Data;
 
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
 builder.AddAuthDbContext();
-builder.Services.AddProblemDetails();
+builder.AddTokenAuthentication();
+builder.AddClientRateLimiting();
+builder.Services.AddFeatureManagement();
+builder.AddApiProblemDetails();
 builder.Services.AddOpenApi();
+builder.Services.ConfigureHttpJsonOptions(json =>
+    json.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseUpper)));
+// No request of this API needs more than a few kilobytes.
+builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = 64 * 1024);
 
 var app = builder.Build();
+_ = app.Services.GetRequiredService<SigningKeys>(); // a bad key stops the service at start, not at the first request
 
-app.UseExceptionHandler();
+app.UseApiExceptionHandler();
 app.UseStatusCodePages();
+app.UseAuthentication();
+app.UseRateLimiter();
+app.UseAuthorization();
 
 app.MapOpenApi();
 app.MapDefaultEndpoints();
+app.MapDiscoveryApi();
+app.MapLocalAuthApi();
+app.MapMeApi();
 app.MapConsultantsApi();
 
 app.Run();

@@ -18,6 +18,10 @@ public class AuthDbContext(DbContextOptions<AuthDbContext> options) : DbContext(
     public DbSet<ConsultantPermission> ConsultantPermissions => Set<ConsultantPermission>();
 
     public DbSet<AuthLog> AuthLogs => Set<AuthLog>();
+    public DbSet<UserSession> UserSessions => Set<UserSession>();
+    public DbSet<RefreshToken> RefreshTokens => Set<RefreshToken>();
+    public DbSet<ClioConnection> ClioConnections => Set<ClioConnection>();
+    public DbSet<ClioAuthorizationRequest> ClioAuthorizationRequests => Set<ClioAuthorizationRequest>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {

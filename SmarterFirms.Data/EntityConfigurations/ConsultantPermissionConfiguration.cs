@@ -17,7 +17,10 @@ internal sealed class ConsultantPermissionConfiguration : IEntityTypeConfigurati
                 $"action IN ({PermissionVocabulary.SqlList(PermissionVocabulary.Actions)})");
         });
 
-        builder.HasOne(p => p.Association).WithMany(a => a.Permissions).HasForeignKey(p => p.AssociationId)
+        // Composite key: a permission can only ever belong to an association of the same firm.
+        builder.HasOne(p => p.Association).WithMany(a => a.Permissions)
+            .HasForeignKey(p => new { p.AssociationId, p.FirmId })
+            .HasPrincipalKey(a => new { a.Id, a.FirmId })
             .OnDelete(DeleteBehavior.Cascade);
         builder.HasOne<Firm>().WithMany().HasForeignKey(p => p.FirmId).OnDelete(DeleteBehavior.Cascade);
         builder.HasOne<User>().WithMany().HasForeignKey(p => p.GrantedById).OnDelete(DeleteBehavior.SetNull);

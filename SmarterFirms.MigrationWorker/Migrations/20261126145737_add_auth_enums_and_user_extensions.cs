@@ -1,4 +1,5 @@
-﻿using Microsoft.EntityFrameworkCore.Migrations;
+using System.Net;
+using Microsoft.EntityFrameworkCore.Migrations;
 using SmarterFirms.Data;
 
 #nullable disable
@@ -127,12 +128,159 @@ namespace SmarterFirms.MigrationWorker.Migrations
                 name: "ck_users_local_password",
                 table: "users",
                 sql: "auth_method <> 'LOCAL' OR password_hash IS NOT NULL");
+
+            migrationBuilder.CreateTable(
+                name: "clio_authorization_requests",
+                columns: table => new
+                {
+                    id = table.Column<Guid>(type: "uuid", nullable: false),
+                    state_hash = table.Column<byte[]>(type: "bytea", nullable: false),
+                    browser_binding_hash = table.Column<byte[]>(type: "bytea", nullable: false),
+                    code_verifier = table.Column<string>(type: "character varying(128)", maxLength: 128, nullable: false),
+                    region = table.Column<string>(type: "character varying(8)", maxLength: 8, nullable: false),
+                    created_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false, defaultValueSql: "now()"),
+                    expires_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_clio_authorization_requests", x => x.id);
+                },
+                comment: "Pending Clio SSO attempts: single use, short-lived.");
+
+            migrationBuilder.CreateTable(
+                name: "clio_connections",
+                columns: table => new
+                {
+                    user_id = table.Column<Guid>(type: "uuid", nullable: false),
+                    firm_id = table.Column<Guid>(type: "uuid", nullable: false),
+                    clio_user_id = table.Column<long>(type: "bigint", nullable: false),
+                    region = table.Column<string>(type: "character varying(8)", maxLength: 8, nullable: false),
+                    access_token = table.Column<byte[]>(type: "bytea", nullable: false),
+                    refresh_token = table.Column<byte[]>(type: "bytea", nullable: true),
+                    access_token_expires_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    created_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false, defaultValueSql: "now()"),
+                    updated_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false, defaultValueSql: "now()")
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_clio_connections", x => x.user_id);
+                    table.ForeignKey(
+                        name: "fk_clio_connections_firms_firm_id",
+                        column: x => x.firm_id,
+                        principalTable: "firms",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.Cascade);
+                    table.ForeignKey(
+                        name: "fk_clio_connections_users_user_id",
+                        column: x => x.user_id,
+                        principalTable: "users",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.Cascade);
+                },
+                comment: "Law-firm users' Clio links; tokens envelope-encrypted.");
+
+            migrationBuilder.CreateTable(
+                name: "user_sessions",
+                columns: table => new
+                {
+                    id = table.Column<Guid>(type: "uuid", nullable: false),
+                    user_id = table.Column<Guid>(type: "uuid", nullable: false),
+                    auth_method = table.Column<AuthMethod>(type: "auth_method", nullable: false),
+                    created_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false, defaultValueSql: "now()"),
+                    expires_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    last_refreshed_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    revoked_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    revoked_reason = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
+                    ip_address = table.Column<IPAddress>(type: "inet", nullable: true),
+                    user_agent = table.Column<string>(type: "character varying(512)", maxLength: 512, nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_user_sessions", x => x.id);
+                    table.ForeignKey(
+                        name: "fk_user_sessions_users_user_id",
+                        column: x => x.user_id,
+                        principalTable: "users",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.Cascade);
+                },
+                comment: "Signed-in sessions; each is one refresh-token family.");
+
+            migrationBuilder.CreateTable(
+                name: "refresh_tokens",
+                columns: table => new
+                {
+                    id = table.Column<Guid>(type: "uuid", nullable: false),
+                    session_id = table.Column<Guid>(type: "uuid", nullable: false),
+                    token_hash = table.Column<byte[]>(type: "bytea", nullable: false),
+                    issued_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    expires_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    used_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_refresh_tokens", x => x.id);
+                    table.CheckConstraint("ck_refresh_tokens_token_hash", "octet_length(token_hash) = 32");
+                    table.ForeignKey(
+                        name: "fk_refresh_tokens_user_sessions_session_id",
+                        column: x => x.session_id,
+                        principalTable: "user_sessions",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.Cascade);
+                },
+                comment: "Refresh tokens by SHA-256; used once each, a second use revokes the session.");
+
+            migrationBuilder.CreateIndex(
+                name: "ix_clio_authorization_requests_expires_at",
+                table: "clio_authorization_requests",
+                column: "expires_at");
+
+            migrationBuilder.CreateIndex(
+                name: "ix_clio_authorization_requests_state_hash",
+                table: "clio_authorization_requests",
+                column: "state_hash",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "ix_clio_connections_clio_user_id",
+                table: "clio_connections",
+                column: "clio_user_id",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "ix_clio_connections_firm_id",
+                table: "clio_connections",
+                column: "firm_id");
+
+            migrationBuilder.CreateIndex(
+                name: "ix_refresh_tokens_session_id",
+                table: "refresh_tokens",
+                column: "session_id");
+
+            migrationBuilder.CreateIndex(
+                name: "ix_refresh_tokens_token_hash",
+                table: "refresh_tokens",
+                column: "token_hash",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "ix_user_sessions_user_id",
+                table: "user_sessions",
+                column: "user_id");
+
+            migrationBuilder.GrantToAppRole("SELECT, INSERT, UPDATE, DELETE",
+                "user_sessions", "refresh_tokens", "clio_connections", "clio_authorization_requests");
         }
 
         /// <inheritdoc />
         protected override void Down(MigrationBuilder migrationBuilder)
         {
             // Consultants cannot exist in the baseline schema (every user has a firm and a role).
+            migrationBuilder.DropTable(name: "refresh_tokens");
+            migrationBuilder.DropTable(name: "user_sessions");
+            migrationBuilder.DropTable(name: "clio_connections");
+            migrationBuilder.DropTable(name: "clio_authorization_requests");
+
             migrationBuilder.Sql("DELETE FROM users WHERE type = 'CONSULTANT';");
 
             migrationBuilder.DropIndex(

@@ -60,6 +60,7 @@ namespace SmarterFirms.MigrationWorker.Migrations
                 constraints: table =>
                 {
                     table.PrimaryKey("pk_firm_consultant_associations", x => x.id);
+                    table.UniqueConstraint("ak_firm_consultant_associations_id_firm_id", x => new { x.id, x.firm_id });
                     table.ForeignKey(
                         name: "fk_firm_consultant_associations_firms_firm_id",
                         column: x => x.firm_id,
@@ -107,9 +108,9 @@ namespace SmarterFirms.MigrationWorker.Migrations
                     table.CheckConstraint("ck_consultant_permissions_resource", "resource IN ('matters', 'clients', 'billing', 'reports', 'time_entries', 'documents', 'settings')");
                     table.ForeignKey(
                         name: "fk_consultant_permissions_firm_consultant_associations_associa",
-                        column: x => x.association_id,
+                        columns: x => new { x.association_id, x.firm_id },
                         principalTable: "firm_consultant_associations",
-                        principalColumn: "id",
+                        principalColumns: new[] { "id", "firm_id" },
                         onDelete: ReferentialAction.Cascade);
                     table.ForeignKey(
                         name: "fk_consultant_permissions_firms_firm_id",
@@ -125,6 +126,11 @@ namespace SmarterFirms.MigrationWorker.Migrations
                         onDelete: ReferentialAction.SetNull);
                 },
                 comment: "Granular (resource, action) rights of a LIMITED_ACCESS association, optionally expiring.");
+
+            migrationBuilder.CreateIndex(
+                name: "ix_consultant_permissions_association_id_firm_id",
+                table: "consultant_permissions",
+                columns: new[] { "association_id", "firm_id" });
 
             migrationBuilder.CreateIndex(
                 name: "ix_consultant_permissions_association_id_resource_action",

@@ -94,6 +94,122 @@ namespace SmarterFirms.MigrationWorker.Migrations
                         });
                 });
 
+            modelBuilder.Entity("SmarterFirms.Data.Entities.ClioAuthorizationRequest", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<byte[]>("BrowserBindingHash")
+                        .IsRequired()
+                        .HasColumnType("bytea")
+                        .HasColumnName("browser_binding_hash");
+
+                    b.Property<string>("CodeVerifier")
+                        .IsRequired()
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("code_verifier");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at")
+                        .HasDefaultValueSql("now()");
+
+                    b.Property<DateTimeOffset>("ExpiresAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("expires_at");
+
+                    b.Property<string>("Region")
+                        .IsRequired()
+                        .HasMaxLength(8)
+                        .HasColumnType("character varying(8)")
+                        .HasColumnName("region");
+
+                    b.Property<byte[]>("StateHash")
+                        .IsRequired()
+                        .HasColumnType("bytea")
+                        .HasColumnName("state_hash");
+
+                    b.HasKey("Id")
+                        .HasName("pk_clio_authorization_requests");
+
+                    b.HasIndex("ExpiresAt")
+                        .HasDatabaseName("ix_clio_authorization_requests_expires_at");
+
+                    b.HasIndex("StateHash")
+                        .IsUnique()
+                        .HasDatabaseName("ix_clio_authorization_requests_state_hash");
+
+                    b.ToTable("clio_authorization_requests", null, t =>
+                        {
+                            t.HasComment("Pending Clio SSO attempts: single use, short-lived.");
+                        });
+                });
+
+            modelBuilder.Entity("SmarterFirms.Data.Entities.ClioConnection", b =>
+                {
+                    b.Property<Guid>("UserId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("user_id");
+
+                    b.Property<byte[]>("AccessToken")
+                        .IsRequired()
+                        .HasColumnType("bytea")
+                        .HasColumnName("access_token");
+
+                    b.Property<DateTimeOffset?>("AccessTokenExpiresAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("access_token_expires_at");
+
+                    b.Property<long>("ClioUserId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("clio_user_id");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at")
+                        .HasDefaultValueSql("now()");
+
+                    b.Property<Guid>("FirmId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("firm_id");
+
+                    b.Property<byte[]>("RefreshToken")
+                        .HasColumnType("bytea")
+                        .HasColumnName("refresh_token");
+
+                    b.Property<string>("Region")
+                        .IsRequired()
+                        .HasMaxLength(8)
+                        .HasColumnType("character varying(8)")
+                        .HasColumnName("region");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at")
+                        .HasDefaultValueSql("now()");
+
+                    b.HasKey("UserId")
+                        .HasName("pk_clio_connections");
+
+                    b.HasIndex("ClioUserId")
+                        .IsUnique()
+                        .HasDatabaseName("ix_clio_connections_clio_user_id");
+
+                    b.HasIndex("FirmId")
+                        .HasDatabaseName("ix_clio_connections_firm_id");
+
+                    b.ToTable("clio_connections", null, t =>
+                        {
+                            t.HasComment("Law-firm users' Clio links; tokens envelope-encrypted.");
+                        });
+                });
+
             modelBuilder.Entity("SmarterFirms.Data.Entities.ConsultantPermission", b =>
                 {
                     b.Property<Guid>("Id")
@@ -143,6 +259,9 @@ namespace SmarterFirms.MigrationWorker.Migrations
 
                     b.HasIndex("GrantedById")
                         .HasDatabaseName("ix_consultant_permissions_granted_by_id");
+
+                    b.HasIndex("AssociationId", "FirmId")
+                        .HasDatabaseName("ix_consultant_permissions_association_id_firm_id");
 
                     b.HasIndex("AssociationId", "Resource", "Action")
                         .IsUnique()
@@ -333,6 +452,9 @@ namespace SmarterFirms.MigrationWorker.Migrations
                     b.HasKey("Id")
                         .HasName("pk_firm_consultant_associations");
 
+                    b.HasAlternateKey("Id", "FirmId")
+                        .HasName("ak_firm_consultant_associations_id_firm_id");
+
                     b.HasIndex("InvitedById")
                         .HasDatabaseName("ix_firm_consultant_associations_invited_by_id");
 
@@ -352,6 +474,52 @@ namespace SmarterFirms.MigrationWorker.Migrations
                     b.ToTable("firm_consultant_associations", null, t =>
                         {
                             t.HasComment("Which consultants work for which firm, with what status and access level.");
+                        });
+                });
+
+            modelBuilder.Entity("SmarterFirms.Data.Entities.RefreshToken", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<DateTimeOffset>("ExpiresAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("expires_at");
+
+                    b.Property<DateTimeOffset>("IssuedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("issued_at");
+
+                    b.Property<Guid>("SessionId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("session_id");
+
+                    b.Property<byte[]>("TokenHash")
+                        .IsRequired()
+                        .HasColumnType("bytea")
+                        .HasColumnName("token_hash");
+
+                    b.Property<DateTimeOffset?>("UsedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("used_at");
+
+                    b.HasKey("Id")
+                        .HasName("pk_refresh_tokens");
+
+                    b.HasIndex("SessionId")
+                        .HasDatabaseName("ix_refresh_tokens_session_id");
+
+                    b.HasIndex("TokenHash")
+                        .IsUnique()
+                        .HasDatabaseName("ix_refresh_tokens_token_hash");
+
+                    b.ToTable("refresh_tokens", null, t =>
+                        {
+                            t.HasComment("Refresh tokens by SHA-256; used once each, a second use revokes the session.");
+
+                            t.HasCheckConstraint("ck_refresh_tokens_token_hash", "octet_length(token_hash) = 32");
                         });
                 });
 
@@ -466,6 +634,65 @@ namespace SmarterFirms.MigrationWorker.Migrations
                         });
                 });
 
+            modelBuilder.Entity("SmarterFirms.Data.Entities.UserSession", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<AuthMethod>("AuthMethod")
+                        .HasColumnType("auth_method")
+                        .HasColumnName("auth_method");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at")
+                        .HasDefaultValueSql("now()");
+
+                    b.Property<DateTimeOffset>("ExpiresAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("expires_at");
+
+                    b.Property<IPAddress>("IpAddress")
+                        .HasColumnType("inet")
+                        .HasColumnName("ip_address");
+
+                    b.Property<DateTimeOffset?>("LastRefreshedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("last_refreshed_at");
+
+                    b.Property<DateTimeOffset?>("RevokedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("revoked_at");
+
+                    b.Property<string>("RevokedReason")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("revoked_reason");
+
+                    b.Property<string>("UserAgent")
+                        .HasMaxLength(512)
+                        .HasColumnType("character varying(512)")
+                        .HasColumnName("user_agent");
+
+                    b.Property<Guid>("UserId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("user_id");
+
+                    b.HasKey("Id")
+                        .HasName("pk_user_sessions");
+
+                    b.HasIndex("UserId")
+                        .HasDatabaseName("ix_user_sessions_user_id");
+
+                    b.ToTable("user_sessions", null, t =>
+                        {
+                            t.HasComment("Signed-in sessions; each is one refresh-token family.");
+                        });
+                });
+
             modelBuilder.Entity("SmarterFirms.Data.Entities.AuthLog", b =>
                 {
                     b.HasOne("SmarterFirms.Data.Entities.User", null)
@@ -487,15 +714,27 @@ namespace SmarterFirms.MigrationWorker.Migrations
                         .HasConstraintName("fk_auth_logs_users_user_id");
                 });
 
-            modelBuilder.Entity("SmarterFirms.Data.Entities.ConsultantPermission", b =>
+            modelBuilder.Entity("SmarterFirms.Data.Entities.ClioConnection", b =>
                 {
-                    b.HasOne("SmarterFirms.Data.Entities.FirmConsultantAssociation", "Association")
-                        .WithMany("Permissions")
-                        .HasForeignKey("AssociationId")
+                    b.HasOne("SmarterFirms.Data.Entities.Firm", null)
+                        .WithMany()
+                        .HasForeignKey("FirmId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
-                        .HasConstraintName("fk_consultant_permissions_firm_consultant_associations_associa");
+                        .HasConstraintName("fk_clio_connections_firms_firm_id");
 
+                    b.HasOne("SmarterFirms.Data.Entities.User", "User")
+                        .WithOne()
+                        .HasForeignKey("SmarterFirms.Data.Entities.ClioConnection", "UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_clio_connections_users_user_id");
+
+                    b.Navigation("User");
+                });
+
+            modelBuilder.Entity("SmarterFirms.Data.Entities.ConsultantPermission", b =>
+                {
                     b.HasOne("SmarterFirms.Data.Entities.Firm", null)
                         .WithMany()
                         .HasForeignKey("FirmId")
@@ -508,6 +747,14 @@ namespace SmarterFirms.MigrationWorker.Migrations
                         .HasForeignKey("GrantedById")
                         .OnDelete(DeleteBehavior.SetNull)
                         .HasConstraintName("fk_consultant_permissions_users_granted_by_id");
+
+                    b.HasOne("SmarterFirms.Data.Entities.FirmConsultantAssociation", "Association")
+                        .WithMany("Permissions")
+                        .HasForeignKey("AssociationId", "FirmId")
+                        .HasPrincipalKey("Id", "FirmId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_consultant_permissions_firm_consultant_associations_associa");
 
                     b.Navigation("Association");
                 });
@@ -559,6 +806,18 @@ namespace SmarterFirms.MigrationWorker.Migrations
                     b.Navigation("InvitedBy");
                 });
 
+            modelBuilder.Entity("SmarterFirms.Data.Entities.RefreshToken", b =>
+                {
+                    b.HasOne("SmarterFirms.Data.Entities.UserSession", "Session")
+                        .WithMany("RefreshTokens")
+                        .HasForeignKey("SessionId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_refresh_tokens_user_sessions_session_id");
+
+                    b.Navigation("Session");
+                });
+
             modelBuilder.Entity("SmarterFirms.Data.Entities.User", b =>
                 {
                     b.HasOne("SmarterFirms.Data.Entities.Firm", "Firm")
@@ -570,6 +829,18 @@ namespace SmarterFirms.MigrationWorker.Migrations
                     b.Navigation("Firm");
                 });
 
+            modelBuilder.Entity("SmarterFirms.Data.Entities.UserSession", b =>
+                {
+                    b.HasOne("SmarterFirms.Data.Entities.User", "User")
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_user_sessions_users_user_id");
+
+                    b.Navigation("User");
+                });
+
             modelBuilder.Entity("SmarterFirms.Data.Entities.Firm", b =>
                 {
                     b.Navigation("Users");
@@ -578,6 +849,11 @@ namespace SmarterFirms.MigrationWorker.Migrations
             modelBuilder.Entity("SmarterFirms.Data.Entities.FirmConsultantAssociation", b =>
                 {
                     b.Navigation("Permissions");
+                });
+
+            modelBuilder.Entity("SmarterFirms.Data.Entities.UserSession", b =>
+                {
+                    b.Navigation("RefreshTokens");
                 });
 #pragma warning restore 612, 618
         }

@@ -23,6 +23,10 @@ public sealed class AppHostFixture : IAsyncLifetime
 
     public HttpClient Api { get; private set; } = null!;
 
+    // The generated secrets the AppHost handed to the services, for tests that sign in or mint tokens.
+    public string SeedConsultantPassword { get; private set; } = "";
+    public string SigningKey { get; private set; } = "";
+
     public async ValueTask InitializeAsync()
     {
         using var cts = new CancellationTokenSource(StartTimeout);
@@ -35,14 +39,22 @@ public sealed class AppHostFixture : IAsyncLifetime
             builder.CreateResourceBuilder(resource).WithEnvironment(c => c.EnvironmentVariables.Remove("OTEL_EXPORTER_OTLP_ENDPOINT"));
         }
 
+        // The shared API serves every test from one address: its per-address throttles are raised here and
+        // tested on API processes of their own (AuthApiProcess).
+        builder.CreateResourceBuilder(builder.Resources.OfType<ProjectResource>().Single(r => r.Name == "authapi"))
+            .WithEnvironment("RateLimiting__SignIn__PermitLimit", "100000")
+            .WithEnvironment("RateLimiting__Registration__PermitLimit", "100000")
+            .WithEnvironment("RateLimiting__ReferralLookup__PermitLimit", "100000");
+
         App = await builder.BuildAsync(cts.Token);
         await App.StartAsync(cts.Token);
         await App.ResourceNotifications.WaitForResourceHealthyAsync("authapi", cts.Token);
 
         OwnerConnectionString = await App.GetConnectionStringAsync("authdb", cts.Token)
             ?? throw new InvalidOperationException("authdb has no connection string.");
-        var appPassword = await App.Services.GetRequiredService<DistributedApplicationModel>().Resources
-            .OfType<ParameterResource>().Single(p => p.Name == "authdb-app-password").GetValueAsync(cts.Token);
+        var appPassword = await ParameterAsync("authdb-app-password", cts.Token);
+        SeedConsultantPassword = await ParameterAsync("seed-consultant-password", cts.Token);
+        SigningKey = await ParameterAsync("token-signing-key", cts.Token);
         AppConnectionString = new NpgsqlConnectionStringBuilder(OwnerConnectionString)
         {
             Username = "smarterfirms_app",
@@ -50,6 +62,11 @@ public sealed class AppHostFixture : IAsyncLifetime
         }.ConnectionString;
         Api = App.CreateHttpClient("authapi");
     }
+
+    private async Task<string> ParameterAsync(string name, CancellationToken cancellationToken) =>
+        await App.Services.GetRequiredService<DistributedApplicationModel>().Resources
+            .OfType<ParameterResource>().Single(p => p.Name == name).GetValueAsync(cancellationToken)
+        ?? throw new InvalidOperationException($"Parameter {name} has no value.");
 
     public async ValueTask DisposeAsync()
     {

@@ -39,7 +39,12 @@ public static class MigrationWorkerProcess
         return new WorkerResult(process.ExitCode, await stdout, await stderr);
     }
 
-    private static string FindWorker()
+    private static string FindWorker() => Repository.BuiltDll("SmarterFirms.MigrationWorker");
+}
+
+public static class Repository
+{
+    public static string BuiltDll(string project)
     {
 #if DEBUG
         const string configuration = "Debug";
@@ -52,7 +57,7 @@ public static class MigrationWorkerProcess
             root = root.Parent;
         }
 
-        var dll = Path.Combine(root!.FullName, "SmarterFirms.MigrationWorker", "bin", configuration, "net10.0", "SmarterFirms.MigrationWorker.dll");
+        var dll = Path.Combine(root!.FullName, project, "bin", configuration, "net10.0", project + ".dll");
         return File.Exists(dll) ? dll : throw new FileNotFoundException($"Build the solution first: {dll} is missing.");
     }
 }

@@ -1,0 +1,32 @@
+using System.Text.Json;
+using SmarterFirms.Data;
+using SmarterFirms.Data.Entities;
+
+namespace SmarterFirms.AuthApi.Auth;
+
+// Adds one auth_logs row to the request's unit of work (DESIGN §5): it commits with the change it records
+// or not at all. Details carry reasons and ids, never a password, token, code or secret.
+public sealed class AuditTrail(AuthDbContext db, IHttpContextAccessor accessor, TimeProvider time)
+{
+    public AuthLog Record(AuthEventType type, Guid? userId, Guid? firmId = null, Guid? actorId = null, object? details = null)
+    {
+        var http = accessor.HttpContext;
+        var entry = new AuthLog
+        {
+            Id = Guid.CreateVersion7(),
+            EventType = type,
+            UserId = userId,
+            FirmId = firmId,
+            ActorId = actorId,
+            IpAddress = http?.Connection.RemoteIpAddress is { } ip && ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4() : http?.Connection.RemoteIpAddress,
+            UserAgent = Truncate(http?.Request.Headers.UserAgent.ToString(), 512),
+            Details = details is null ? null : JsonSerializer.SerializeToDocument(details, JsonSerializerOptions.Web),
+            OccurredAt = time.GetUtcNow(),
+        };
+        db.AuthLogs.Add(entry);
+        return entry;
+    }
+
+    public static string? Truncate(string? value, int length) =>
+        string.IsNullOrEmpty(value) ? null : value.Length <= length ? value : value[..length];
+}

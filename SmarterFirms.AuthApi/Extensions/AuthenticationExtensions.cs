@@ -1,0 +1,68 @@
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+using SmarterFirms.AuthApi.Auth;
+using SmarterFirms.Data;
+
+namespace SmarterFirms.AuthApi.Extensions;
+
+public static class AuthenticationExtensions
+{
+    public static TBuilder AddTokenAuthentication<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
+    {
+        builder.Services.AddOptions<TokenOptions>().BindConfiguration(TokenOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddOptions<LockoutOptions>().BindConfiguration(LockoutOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<SigningKeys>();
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddHttpContextAccessor();
+        builder.Services.AddScoped<TokenService>();
+        builder.Services.AddScoped<AuditTrail>();
+        builder.Services.AddSingleton(PasswordHashing.CreateHasher());
+
+        builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
+        builder.Services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
+            .Configure<SigningKeys, IOptions<TokenOptions>>((jwt, keys, tokens) =>
+            {
+                jwt.MapInboundClaims = false;
+                jwt.TokenValidationParameters = new TokenValidationParameters
+                {
+                    ValidIssuer = tokens.Value.Issuer,
+                    ValidAudience = tokens.Value.Audience,
+                    IssuerSigningKeys = keys.VerificationKeys,
+                    ValidAlgorithms = [SecurityAlgorithms.EcdsaSha256],
+                    ValidTypes = [TokenService.AccessTokenType],
+                    RequireExpirationTime = true,
+                    RequireSignedTokens = true,
+                    ClockSkew = TimeSpan.FromSeconds(30),
+                    NameClaimType = JwtRegisteredClaimNames.Sub,
+                };
+                jwt.Events = new JwtBearerEvents { OnTokenValidated = RequireLiveSessionAsync };
+            });
+        builder.Services.AddAuthorization();
+        return builder;
+    }
+
+    // ASVS V7.4.1, by a session check: a token whose session was signed out, rotated away by reuse
+    // detection or expired is refused from the very next request. One primary-key lookup.
+    private static async Task RequireLiveSessionAsync(TokenValidatedContext context)
+    {
+        if (!Guid.TryParse(context.Principal?.FindFirst(TokenService.SessionClaim)?.Value, out var sessionId)
+            || !Guid.TryParse(context.Principal?.FindFirst(JwtRegisteredClaimNames.Sub)?.Value, out var userId))
+        {
+            context.Fail("The token carries no session.");
+            return;
+        }
+
+        var services = context.HttpContext.RequestServices;
+        var now = services.GetRequiredService<TimeProvider>().GetUtcNow();
+        var live = await services.GetRequiredService<AuthDbContext>().UserSessions
+            .AnyAsync(s => s.Id == sessionId && s.UserId == userId && s.RevokedAt == null && s.ExpiresAt > now,
+                context.HttpContext.RequestAborted);
+        if (!live)
+        {
+            context.Fail("The session has ended.");
+        }
+    }
+}

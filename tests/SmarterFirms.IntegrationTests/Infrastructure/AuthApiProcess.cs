@@ -1,0 +1,109 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace SmarterFirms.IntegrationTests.Infrastructure;
+
+// A second AuthApi process on the fixture's database, for settings the shared stack must not change
+// (flags off, low throttles, rotated keys). It runs the built service exactly as the AppHost does.
+public sealed class AuthApiProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+
+    private AuthApiProcess(Process process, Uri address)
+    {
+        _process = process;
+        Address = address;
+        Client = new HttpClient { BaseAddress = address };
+    }
+
+    public Uri Address { get; }
+    public HttpClient Client { get; }
+
+    public string Output
+    {
+        get { lock (_output) { return _output.ToString(); } }
+    }
+
+    public static async Task<AuthApiProcess> StartAsync(AppHostFixture fixture, IDictionary<string, string> settings)
+    {
+        var port = FreePort();
+        var address = new Uri($"http://127.0.0.1:{port}");
+        var dll = Repository.BuiltDll("SmarterFirms.AuthApi");
+        var start = new ProcessStartInfo("dotnet", [dll])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = Path.GetDirectoryName(dll)!,
+        };
+        start.Environment.Remove("OTEL_EXPORTER_OTLP_ENDPOINT");
+        start.Environment["ASPNETCORE_URLS"] = address.ToString();
+        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        start.Environment["ConnectionStrings__authdb"] = fixture.AppConnectionString;
+        start.Environment["Tokens__SigningKey"] = fixture.SigningKey;
+        start.Environment["Tokens__Issuer"] = address.ToString().TrimEnd('/');
+        foreach (var (key, value) in settings)
+        {
+            start.Environment[key] = value;
+        }
+
+        var process = Process.Start(start)!;
+        var api = new AuthApiProcess(process, address);
+        process.OutputDataReceived += (_, e) => api.Append(e.Data);
+        process.ErrorDataReceived += (_, e) => api.Append(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        while (true)
+        {
+            if (process.HasExited)
+            {
+                throw new InvalidOperationException($"The API exited with {process.ExitCode}:\n{api.Output}");
+            }
+
+            try
+            {
+                using var health = await api.Client.GetAsync(new Uri("/health", UriKind.Relative), timeout.Token);
+                if (health.StatusCode == HttpStatusCode.OK)
+                {
+                    return api;
+                }
+            }
+            catch (HttpRequestException)
+            {
+            }
+
+            await Task.Delay(200, timeout.Token);
+        }
+    }
+
+    private void Append(string? line)
+    {
+        if (line is not null)
+        {
+            lock (_output) { _output.AppendLine(line); }
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+
+        _process.Dispose();
+    }
+}
