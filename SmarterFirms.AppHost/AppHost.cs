@@ -35,6 +35,7 @@ else
 var authApi = builder.AddProject<Projects.SmarterFirms_AuthApi>("authapi")
     .WithEnvironment($"ConnectionStrings__{database.Owner.Resource.Name}", database.AppConnectionString)
     .WithEnvironment("Tokens__SigningKey", builder.AddTokenSigningKey("token-signing-key"))
+    .WithFieldEncryption()
     .WithFeatureFlags(builder.Configuration)
     .WaitForCompletion(migrations)
     .WithHttpHealthCheck("/health");

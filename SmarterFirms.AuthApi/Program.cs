@@ -6,12 +6,14 @@ using SmarterFirms.AuthApi.Consultants;
 using SmarterFirms.AuthApi.Extensions;
 using SmarterFirms.AuthApi.Users;
 using SmarterFirms.Data;
+using SmarterFirms.Data.Encryption;
 
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
 builder.AddAuthDbContext();
 builder.AddTokenAuthentication();
+builder.AddFieldEncryption();
 builder.AddClientRateLimiting();
 builder.Services.AddFeatureManagement();
 builder.AddApiProblemDetails();

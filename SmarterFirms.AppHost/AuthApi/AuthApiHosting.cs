@@ -11,7 +11,29 @@ internal static class AuthApiHosting
     public static IResourceBuilder<ParameterResource> AddTokenSigningKey(this IDistributedApplicationBuilder builder, string name) =>
         builder.ExecutionContext.IsPublishMode
             ? builder.AddParameter(name, secret: true)
-            : builder.AddParameter(name, new GeneratedSigningKey(), secret: true, persist: true);
+            : builder.AddParameter(name, new GeneratedKey(() =>
+            {
+                using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+                return Convert.ToBase64String(key.ExportPkcs8PrivateKey());
+            }), secret: true, persist: true);
+
+    // Field encryption (DESIGN §6). Run mode: the local key provider with a generated master key kept in user
+    // secrets. Published: AWS KMS, with the key id and region as parameters.
+    public static IResourceBuilder<ProjectResource> WithFieldEncryption(this IResourceBuilder<ProjectResource> api)
+    {
+        var builder = api.ApplicationBuilder;
+        if (builder.ExecutionContext.IsPublishMode)
+        {
+            return api
+                .WithEnvironment("Encryption__Provider", "AwsKms")
+                .WithEnvironment("Encryption__Kms__KeyId", builder.AddParameter("kms-key-id"))
+                .WithEnvironment("Encryption__Kms__Region", builder.AddParameter("aws-region"));
+        }
+
+        var masterKey = builder.AddParameter("encryption-master-key",
+            new GeneratedKey(() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(32))), secret: true, persist: true);
+        return api.WithEnvironment("Encryption__Provider", "Local").WithEnvironment("Encryption__Local__MasterKey", masterKey);
+    }
 
     // Flags from this AppHost's configuration section "FeatureManagement" reach the API unchanged, so
     // `dotnet run --project SmarterFirms.AppHost -- --FeatureManagement:ClioSso=false` switches SSO off.
@@ -28,20 +50,12 @@ internal static class AuthApiHosting
         return api;
     }
 
-    private sealed class GeneratedSigningKey : ParameterDefault
+    // A random key made once and then kept (persist: true) in user secrets; publish writes no default.
+    private sealed class GeneratedKey(Func<string> generate) : ParameterDefault
     {
         private string? _value;
 
-        public override string GetDefaultValue()
-        {
-            if (_value is null)
-            {
-                using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-                _value = Convert.ToBase64String(key.ExportPkcs8PrivateKey());
-            }
-
-            return _value;
-        }
+        public override string GetDefaultValue() => _value ??= generate();
 
         public override void WriteToManifest(ManifestPublishingContext context) { }
     }
