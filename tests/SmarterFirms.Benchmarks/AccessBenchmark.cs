@@ -1,0 +1,131 @@
+using System.Globalization;
+using System.Net;
+using System.Text.Json;
+using Npgsql;
+
+namespace SmarterFirms.Benchmarks;
+
+// Issue 4: with 100k firms, 1M associations and 10M permission rows, the access check through the API beside the
+// same lookup as raw SQL on the app role, in the same run.
+internal static class AccessBenchmark
+{
+    private const string Route = "/firms/{firmId}/access-check";
+    private const int QueriesPerSample = 100_000;
+    private const int Verified = 500;
+
+    public static async Task RunAsync(BenchmarkStack stack, BenchmarkOptions options, Report report)
+    {
+        using var api = Api.CreateClient(stack.ApiAddress);
+        Report.Progress($"registering {options.Consultants} consultants through POST /auth/register");
+        var consultants = await Api.RegisterConsultantsAsync(api, options.Consultants);
+
+        Report.Progress($"bulk-loading {options.Firms:N0} firms, {options.Associations:N0} associations, {options.Permissions:N0} permission rows");
+        var data = await AccessDataSet.LoadAsync(stack.OwnerConnectionString, consultants, options);
+        report.Note(string.Create(CultureInfo.InvariantCulture,
+            $"Access data: {data.Firms:N0} firms, {data.Consultants:N0} consultants, {data.Associations:N0} associations ({data.PerFirm} per firm), {data.PermissionRows:N0} permission rows")
+            + "; status 80% ACTIVE / 10% PENDING / 10% REVOKED, access 20% FULL / 30% READ_ONLY / 50% LIMITED"
+            + " (the permission rows: 70% no expiry, 20% later, 10% expired).");
+
+        var tokenHolders = data.TokenHolderQueries(QueriesPerSample, seed: 1);
+        var anyAssociation = data.AnyAssociationQueries(QueriesPerSample, seed: 2);
+
+        var appBuilder = new NpgsqlDataSourceBuilder(stack.AppConnectionString);
+        AccessDataSet.MapEnums(appBuilder);
+        await using var appDataSource = appBuilder.Build();
+        var checks = new List<AccessCheckSql>();
+        try
+        {
+            for (var i = 0; i < options.Clients; i++)
+            {
+                checks.Add(await AccessCheckSql.OpenAsync(appDataSource));
+            }
+
+            await VerifyAsync("raw SQL", tokenHolders.Take(Verified).Concat(anyAssociation.Take(Verified)), q => checks[0].IsAllowedAsync(q), report);
+
+            var limited = tokenHolders.First(q => q.Expected);
+            Report.Progress($"plan of the raw-SQL lookup for one check:{Environment.NewLine}{await AccessCheckSql.ExplainAsync(appDataSource, limited)}");
+
+            report.Note($"Raw SQL: {AccessCheckSql.Description}. The first raw-SQL figure uses the same (consultant, firm, resource, action) "
+                + "checks as the API figure; the second spreads them over every association of the data set.");
+
+            var figures = new List<Func<Task<Measurement>>>
+            {
+                () => Load.RunAsync("access check, raw SQL (app role, prepared)", options.Clients, options,
+                    client => Walk(tokenHolders, client, options.Clients, q => checks[client].IsAllowedAsync(q))),
+                () => Load.RunAsync("access check, raw SQL, any of all associations", options.Clients, options,
+                    client => Walk(anyAssociation, client, options.Clients, q => checks[client].IsAllowedAsync(q))),
+            };
+
+            var throughApi = await Api.HasRouteAsync(api, Route);
+            if (throughApi)
+            {
+                await Api.SignInAsync(api, consultants);
+                await VerifyAsync("API", tokenHolders.Take(Verified), q => CheckThroughApiAsync(api, consultants, q), report);
+                figures.Add(() => Load.RunAsync($"GET {Route}", options.Clients, options,
+                    client => Walk(tokenHolders, client, options.Clients, q => CheckThroughApiAsync(api, consultants, q))));
+            }
+            else
+            {
+                report.Note($"GET {Route} is not in this API's OpenAPI document yet: the API figure was not measured.");
+            }
+
+            var measured = await Load.InterleaveAsync(options.Rounds, [.. figures]);
+            report.Add(measured);
+            if (throughApi)
+            {
+                report.Compare("access checks/s through the API", measured[2].PerSecond, "raw SQL checks/s (same checks)", measured[0].PerSecond);
+            }
+        }
+        finally
+        {
+            foreach (var check in checks)
+            {
+                await check.DisposeAsync();
+            }
+        }
+    }
+
+    private static async ValueTask<bool> CheckThroughApiAsync(HttpClient api, BenchConsultant[] consultants, AccessQuery query)
+    {
+        using var request = Api.Get($"/firms/{query.FirmId}/access-check?resource={query.Resource}&action={query.Action}",
+            consultants[query.Client].AccessToken);
+        var body = await Api.SendAsync(api, request, HttpStatusCode.OK);
+        using var answer = JsonDocument.Parse(body);
+        return answer.RootElement.GetProperty("allowed").GetBoolean();
+    }
+
+    // Each client walks its own stretch of the queries; an operation succeeds when it got an answer.
+    private static Func<ValueTask<bool>> Walk(AccessQuery[] queries, int client, int clients, Func<AccessQuery, ValueTask<bool>> check)
+    {
+        var next = client * (queries.Length / clients);
+        return async () =>
+        {
+            await check(queries[next++ % queries.Length]);
+            return true;
+        };
+    }
+
+    // The figures only count if both sides give the documented answers.
+    private static async Task VerifyAsync(string side, IEnumerable<AccessQuery> queries, Func<AccessQuery, ValueTask<bool>> check, Report report)
+    {
+        int checkedCount = 0, allowed = 0;
+        var wrong = new List<string>();
+        foreach (var query in queries)
+        {
+            var answer = await check(query);
+            checkedCount++;
+            allowed += answer ? 1 : 0;
+            if (answer != query.Expected)
+            {
+                wrong.Add($"consultant {query.ConsultantId} firm {query.FirmId} {query.Resource}/{query.Action}: expected {query.Expected}, got {answer}");
+            }
+        }
+
+        report.Note(string.Create(CultureInfo.InvariantCulture,
+            $"{side}: {checkedCount - wrong.Count} of {checkedCount} sampled checks gave the expected answer ({allowed} allowed)."));
+        if (wrong.Count > 0)
+        {
+            Report.Progress($"{side} gave {wrong.Count} unexpected answers, e.g. {string.Join("; ", wrong.Take(3))}");
+        }
+    }
+}

@@ -1,0 +1,93 @@
+using System.Globalization;
+
+namespace SmarterFirms.Benchmarks;
+
+internal enum BenchmarkMode
+{
+    SignIn,
+    Access,
+    All,
+}
+
+// `<signin|access|all> [--option value]...`; every option has a default sized for a 2-core machine.
+internal sealed record BenchmarkOptions
+{
+    public const string Usage = """
+        usage: dotnet run -c Release --project tests/SmarterFirms.Benchmarks -- <signin|access|all> [options]
+
+          --duration SECONDS      measured time of each figure (default 12)
+          --warmup SECONDS        unmeasured load before each figure (default 3)
+          --rounds N              measure every figure N times, interleaved, and pool the rounds (default 1)
+          --clients N             concurrent clients for GET /me, GET /alive, the access check and its SQL (default 8)
+          --login-clients N       concurrent clients for POST /auth/login (default 2 x cores)
+          --consultants N         consultants registered through the API and signed in (default 16)
+          --firms N               access: firms bulk-loaded (default 100000)
+          --associations N        access: firm_consultant_associations (default 1000000)
+          --permissions N         access: consultant_permissions rows (default 10000000)
+        """;
+
+    public BenchmarkMode Mode { get; init; }
+    public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(12);
+    public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(3);
+    public int Rounds { get; init; } = 1;
+    public int Clients { get; init; } = 8;
+    public int LoginClients { get; init; } = 2 * Environment.ProcessorCount;
+    public int Consultants { get; init; } = 16;
+    public int Firms { get; init; } = 100_000;
+    public int Associations { get; init; } = 1_000_000;
+    public long Permissions { get; init; } = 10_000_000;
+
+    public static BenchmarkOptions Parse(string[] args)
+    {
+        if (args.Length == 0)
+        {
+            throw new ArgumentException("Name a benchmark: signin, access or all.");
+        }
+
+        var options = new BenchmarkOptions
+        {
+            Mode = args[0] switch
+            {
+                "signin" => BenchmarkMode.SignIn,
+                "access" => BenchmarkMode.Access,
+                "all" => BenchmarkMode.All,
+                _ => throw new ArgumentException($"Unknown benchmark '{args[0]}': use signin, access or all."),
+            },
+        };
+
+        for (var i = 1; i < args.Length; i += 2)
+        {
+            if (i + 1 >= args.Length)
+            {
+                throw new ArgumentException($"Option {args[i]} needs a value.");
+            }
+
+            var value = args[i + 1];
+            options = args[i] switch
+            {
+                "--duration" => options with { Duration = TimeSpan.FromSeconds(Positive(args[i], value)) },
+                "--warmup" => options with { Warmup = TimeSpan.FromSeconds(NonNegative(args[i], value)) },
+                "--rounds" => options with { Rounds = (int)Positive(args[i], value) },
+                "--clients" => options with { Clients = (int)Positive(args[i], value) },
+                "--login-clients" => options with { LoginClients = (int)Positive(args[i], value) },
+                "--consultants" => options with { Consultants = (int)Positive(args[i], value) },
+                "--firms" => options with { Firms = (int)Positive(args[i], value) },
+                "--associations" => options with { Associations = (int)Positive(args[i], value) },
+                "--permissions" => options with { Permissions = (long)NonNegative(args[i], value) },
+                _ => throw new ArgumentException($"Unknown option {args[i]}."),
+            };
+        }
+
+        return options;
+    }
+
+    private static double Positive(string name, string value) =>
+        double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var number) && number > 0
+            ? number
+            : throw new ArgumentException($"{name} needs a positive number, not '{value}'.");
+
+    private static double NonNegative(string name, string value) =>
+        double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var number) && number >= 0
+            ? number
+            : throw new ArgumentException($"{name} needs a number of zero or more, not '{value}'.");
+}

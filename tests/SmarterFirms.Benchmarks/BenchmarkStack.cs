@@ -1,0 +1,94 @@
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace SmarterFirms.Benchmarks;
+
+// The real stack, started the way tests/SmarterFirms.IntegrationTests/Infrastructure/AppHostFixture.cs starts it:
+// the machine's PostgreSQL in a throwaway data folder (fsync off), the migration worker, and the API process.
+internal sealed class BenchmarkStack : IAsyncDisposable
+{
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(3);
+    private readonly string _dataDirectory = Path.Combine(Path.GetTempPath(), "smarterfirms-benchmarks", Guid.NewGuid().ToString("N"));
+    private DistributedApplication? _app;
+
+    // authdb as the owner role (bulk load) and as smarterfirms_app (what the API connects as).
+    public string OwnerConnectionString { get; private set; } = "";
+    public string AppConnectionString { get; private set; } = "";
+    public Uri ApiAddress { get; private set; } = null!;
+
+    public static async Task<BenchmarkStack> StartAsync()
+    {
+        var stack = new BenchmarkStack();
+        try
+        {
+            await stack.InitializeAsync();
+            return stack;
+        }
+        catch
+        {
+            await stack.DisposeAsync();
+            throw;
+        }
+    }
+
+    private async Task InitializeAsync()
+    {
+        using var cts = new CancellationTokenSource(StartTimeout);
+        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.SmarterFirms_AppHost>(
+            ["Postgres:Mode=local", $"Postgres:DataDirectory={_dataDirectory}", "Postgres:Durable=false"], cts.Token);
+
+        // The resources' own logs (stderr lines arrive as errors) would fill the console between the figures.
+        builder.Services.AddLogging(logging => logging
+            .SetMinimumLevel(LogLevel.Warning)
+            .AddFilter("Aspire.Hosting", LogLevel.Warning)
+            .AddFilter("SmarterFirms.AppHost.Resources", LogLevel.None));
+
+        // Nobody listens on the OTLP port the testing builder sets; exporter retries would only add noise.
+        foreach (var resource in builder.Resources.OfType<IResourceWithEnvironment>())
+        {
+            builder.CreateResourceBuilder(resource).WithEnvironment(c => c.EnvironmentVariables.Remove("OTEL_EXPORTER_OTLP_ENDPOINT"));
+        }
+
+        // Every benchmark client comes from one address: the per-address throttles would measure themselves.
+        builder.CreateResourceBuilder(builder.Resources.OfType<ProjectResource>().Single(r => r.Name == "authapi"))
+            .WithEnvironment("RateLimiting__SignIn__PermitLimit", "100000000")
+            .WithEnvironment("RateLimiting__Registration__PermitLimit", "100000000")
+            .WithEnvironment("RateLimiting__ReferralLookup__PermitLimit", "100000000");
+
+        _app = await builder.BuildAsync(cts.Token);
+        await _app.StartAsync(cts.Token);
+        await _app.ResourceNotifications.WaitForResourceHealthyAsync("authapi", cts.Token);
+
+        OwnerConnectionString = await _app.GetConnectionStringAsync("authdb", cts.Token)
+            ?? throw new InvalidOperationException("authdb has no connection string.");
+        var appPassword = await _app.Services.GetRequiredService<DistributedApplicationModel>().Resources
+            .OfType<ParameterResource>().Single(p => p.Name == "authdb-app-password").GetValueAsync(cts.Token);
+        AppConnectionString = new NpgsqlConnectionStringBuilder(OwnerConnectionString)
+        {
+            Username = "smarterfirms_app",
+            Password = appPassword,
+        }.ConnectionString;
+        ApiAddress = _app.GetEndpoint("authapi", "http");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        NpgsqlConnection.ClearAllPools();
+        if (_app is not null)
+        {
+            await _app.StopAsync();
+            await _app.DisposeAsync();
+        }
+
+        foreach (var directory in new[] { _dataDirectory, _dataDirectory + "-backups" })
+        {
+            if (Directory.Exists(directory))
+            {
+                Directory.Delete(directory, recursive: true);
+            }
+        }
+    }
+}

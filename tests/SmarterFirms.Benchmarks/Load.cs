@@ -1,0 +1,109 @@
+using System.Diagnostics;
+
+namespace SmarterFirms.Benchmarks;
+
+// One figure: what completed inside the measured windows, its rate and latency percentiles.
+internal sealed record Measurement(string Name, int Clients, int Rounds, double Seconds, long Errors, long[] SortedLatencies, string? FirstError)
+{
+    public long Operations => SortedLatencies.Length;
+    public double PerSecond => Operations / Seconds;
+    public double P50Ms => Percentile(0.50);
+    public double P99Ms => Percentile(0.99);
+
+    // The same figure over several rounds: all operations over all measured time, percentiles over all latencies.
+    public static Measurement Merge(IReadOnlyList<Measurement> rounds) =>
+        new(rounds[0].Name, rounds[0].Clients, rounds.Sum(r => r.Rounds), rounds.Sum(r => r.Seconds), rounds.Sum(r => r.Errors),
+            [.. rounds.SelectMany(r => r.SortedLatencies).Order()], rounds.Select(r => r.FirstError).FirstOrDefault(e => e is not null));
+
+    private double Percentile(double quantile) =>
+        SortedLatencies.Length == 0
+            ? double.NaN
+            : SortedLatencies[Math.Clamp((int)Math.Ceiling(quantile * SortedLatencies.Length) - 1, 0, SortedLatencies.Length - 1)]
+                * 1000.0 / Stopwatch.Frequency;
+}
+
+// Closed-loop load: each client sends its next operation when the previous one answers. Operations run through a
+// warm-up first (not counted), then every completion inside the fixed window counts, with its latency.
+internal static class Load
+{
+    // Every round measures every figure once, in order: on a noisy machine, drift then hits each figure alike
+    // instead of whichever ran during it.
+    public static async Task<Measurement[]> InterleaveAsync(int rounds, params Func<Task<Measurement>>[] figures)
+    {
+        var measured = figures.Select(_ => new List<Measurement>()).ToArray();
+        for (var round = 1; round <= rounds; round++)
+        {
+            if (rounds > 1)
+            {
+                Report.Progress($"round {round} of {rounds}");
+            }
+
+            for (var i = 0; i < figures.Length; i++)
+            {
+                measured[i].Add(await figures[i]());
+            }
+        }
+
+        return [.. measured.Select(Measurement.Merge)];
+    }
+
+    public static async Task<Measurement> RunAsync(
+        string name, int clients, BenchmarkOptions options, Func<int, Func<ValueTask<bool>>> clientFactory)
+    {
+        var operations = Enumerable.Range(0, clients).Select(clientFactory).ToArray();
+        var measureFrom = Stopwatch.GetTimestamp() + (long)(options.Warmup.TotalSeconds * Stopwatch.Frequency);
+        var measureTo = measureFrom + (long)(options.Duration.TotalSeconds * Stopwatch.Frequency);
+
+        // Dedicated threads keep a CPU-bound client (the password hash) from starving the thread pool.
+        var results = await Task.WhenAll(operations.Select(operation =>
+            Task.Factory.StartNew(() => RunClientAsync(operation, measureFrom, measureTo), TaskCreationOptions.LongRunning).Unwrap()));
+
+        var measurement = new Measurement(name, clients, 1, options.Duration.TotalSeconds, results.Sum(r => r.Errors),
+            [.. results.SelectMany(r => r.Latencies).Order()], results.Select(r => r.FirstError).FirstOrDefault(e => e is not null));
+        Report.Progress($"{name}: {Report.Rate(measurement.PerSecond)}/s, p50 {Report.Ms(measurement.P50Ms)} ms, p99 {Report.Ms(measurement.P99Ms)} ms"
+            + (measurement.Errors > 0 ? $", {measurement.Errors} errors ({measurement.FirstError})" : ""));
+        return measurement;
+    }
+
+    private sealed record ClientResult(List<long> Latencies, long Errors, string? FirstError);
+
+    private static async Task<ClientResult> RunClientAsync(Func<ValueTask<bool>> operation, long measureFrom, long measureTo)
+    {
+        var latencies = new List<long>(4096);
+        long errors = 0;
+        string? firstError = null;
+        while (Stopwatch.GetTimestamp() < measureTo)
+        {
+            var started = Stopwatch.GetTimestamp();
+            bool succeeded;
+            try
+            {
+                succeeded = await operation();
+            }
+#pragma warning disable CA1031 // a failed operation is a figure (errors), not the end of the run
+            catch (Exception e)
+#pragma warning restore CA1031
+            {
+                firstError ??= $"{e.GetType().Name}: {e.Message}";
+                succeeded = false;
+            }
+
+            var finished = Stopwatch.GetTimestamp();
+            if (finished < measureFrom || finished > measureTo)
+            {
+                continue;
+            }
+
+            if (succeeded)
+            {
+                latencies.Add(finished - started);
+            }
+            else
+            {
+                errors++;
+            }
+        }
+
+        return new ClientResult(latencies, errors, firstError);
+    }
+}

@@ -1,0 +1,40 @@
+// Hot paths of the auth API measured through the real stack, each beside a baseline from the same run (DESIGN §7).
+//   dotnet run -c Release --project tests/SmarterFirms.Benchmarks -- <signin|access|all> [options]
+// Progress goes to stderr, the tables to stdout.
+using SmarterFirms.Benchmarks;
+
+if (args is ["--help"] or ["-h"])
+{
+    Console.WriteLine(BenchmarkOptions.Usage);
+    return 0;
+}
+
+BenchmarkOptions options;
+try
+{
+    options = BenchmarkOptions.Parse(args);
+}
+catch (ArgumentException e)
+{
+    Console.Error.WriteLine(e.Message);
+    Console.Error.WriteLine(BenchmarkOptions.Usage);
+    return 2;
+}
+
+Report.Progress("starting the AppHost (local Postgres, migrations, API)");
+await using var stack = await BenchmarkStack.StartAsync();
+var report = new Report();
+if (options.Mode is BenchmarkMode.SignIn or BenchmarkMode.All)
+{
+    await SignInBenchmark.RunAsync(stack, options, report);
+}
+
+if (options.Mode is BenchmarkMode.Access or BenchmarkMode.All)
+{
+    await AccessBenchmark.RunAsync(stack, options, report);
+}
+
+Console.WriteLine();
+Console.WriteLine(report.Render(options));
+Report.Progress("stopping the AppHost");
+return 0;

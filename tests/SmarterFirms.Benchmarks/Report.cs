@@ -1,0 +1,90 @@
+using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text;
+
+namespace SmarterFirms.Benchmarks;
+
+internal sealed record Comparison(string Figure, double Value, string Baseline, double BaselineValue)
+{
+    public double Ratio => Value / BaselineValue;
+}
+
+// Collects the figures of a run and prints them as plain tables: every figure, then each beside its baseline.
+internal sealed class Report
+{
+    private readonly List<Measurement> _measurements = [];
+    private readonly List<Comparison> _comparisons = [];
+    private readonly List<string> _notes = [];
+    private readonly string _loadAtStart = LoadAverage();
+
+    public void Add(params Measurement[] measurements) => _measurements.AddRange(measurements);
+
+    public void Compare(string figure, double value, string baseline, double baselineValue) =>
+        _comparisons.Add(new Comparison(figure, value, baseline, baselineValue));
+
+    public void Note(string note) => _notes.Add(note);
+
+    public static void Progress(string message) =>
+        Console.Error.WriteLine($"[{DateTime.Now:HH:mm:ss}] {message}");
+
+    public string Render(BenchmarkOptions options)
+    {
+        var text = new StringBuilder();
+        text.AppendLine(CultureInfo.InvariantCulture,
+            $"Smarter Firms benchmarks: {Environment.ProcessorCount} cores, {RuntimeInformation.FrameworkDescription}, {options.Rounds} round(s) of {options.Duration.TotalSeconds:0.#} s per figure after {options.Warmup.TotalSeconds:0.#} s warm-up; Postgres local, fsync off (Postgres:Durable=false)");
+        text.AppendLine(CultureInfo.InvariantCulture,
+            $"Machine load average (1 min): {_loadAtStart} at the start, {LoadAverage()} at the end (other work on the cores skews every figure; compare ratios)");
+        text.AppendLine();
+
+        string[] header = ["figure", "clients", "seconds", "ops", "ops/s", "p50 ms", "p99 ms", "errors"];
+        text.Append(Table(header, _measurements.Select(m => new[]
+        {
+            m.Name, m.Clients.ToString(CultureInfo.InvariantCulture), m.Seconds.ToString("0.#", CultureInfo.InvariantCulture),
+            m.Operations.ToString(CultureInfo.InvariantCulture),
+            Rate(m.PerSecond), Ms(m.P50Ms), Ms(m.P99Ms), m.Errors.ToString(CultureInfo.InvariantCulture),
+        })));
+
+        if (_comparisons.Count > 0)
+        {
+            text.AppendLine();
+            string[] comparisonHeader = ["figure", "value", "baseline (same run)", "value", "ratio"];
+            text.Append(Table(comparisonHeader, _comparisons.Select(c => new[]
+            {
+                c.Figure, Rate(c.Value), c.Baseline, Rate(c.BaselineValue), c.Ratio.ToString("0.00", CultureInfo.InvariantCulture),
+            })));
+        }
+
+        foreach (var note in _notes)
+        {
+            text.AppendLine().Append("* ").Append(note);
+        }
+
+        return text.AppendLine().ToString();
+    }
+
+    private static string Table(string[] header, IEnumerable<string[]> rows)
+    {
+        var all = rows.Prepend(header).ToList();
+        var widths = header.Select((_, column) => all.Max(row => row[column].Length)).ToArray();
+        var text = new StringBuilder();
+        for (var r = 0; r < all.Count; r++)
+        {
+            // The first column reads left to right; figures line up on the right.
+            text.AppendJoin("  ", all[r].Select((cell, column) => column == 0 ? cell.PadRight(widths[column]) : cell.PadLeft(widths[column])));
+            text.AppendLine();
+            if (r == 0)
+            {
+                text.AppendJoin("  ", widths.Select(w => new string('-', w))).AppendLine();
+            }
+        }
+
+        return text.ToString();
+    }
+
+    private static string LoadAverage() =>
+        File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "unknown";
+
+    public static string Rate(double value) => double.IsNaN(value) ? "-" : value.ToString(value < 100 ? "0.0" : "0", CultureInfo.InvariantCulture);
+
+    public static string Ms(double value) => double.IsNaN(value) ? "-" : value.ToString(value < 10 ? "0.00" : "0.0", CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,81 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Identity;
+using SmarterFirms.Data;
+using SmarterFirms.Data.Entities;
+
+namespace SmarterFirms.Benchmarks;
+
+// Issue 3: sign-in throughput through the API against the cost of one password verification on the same machine,
+// and authenticated requests per second against a bare endpoint.
+internal static class SignInBenchmark
+{
+    // Keycloak's sizing guide plans 15 password sign-ins per second per vCPU.
+    private const double KeycloakSignInsPerVcpu = 15;
+
+    public static async Task RunAsync(BenchmarkStack stack, BenchmarkOptions options, Report report)
+    {
+        // (a) The hash alone, in this process: the same hasher and parameters as the API (PBKDF2-HMAC-SHA512, 210,000).
+        var hasher = PasswordHashing.CreateHasher();
+        var user = new User { Email = "hash@benchmarks.example", Name = "Hash" };
+        const string password = "benchmark passphrase for the hash";
+        var hash = hasher.HashPassword(user, password);
+        if (hasher.VerifyHashedPassword(user, hash, password) != PasswordVerificationResult.Success)
+        {
+            throw new InvalidOperationException("The hasher does not verify its own hash.");
+        }
+
+        var verify = () => ValueTask.FromResult(hasher.VerifyHashedPassword(user, hash, password) == PasswordVerificationResult.Success);
+        var cores = Environment.ProcessorCount;
+
+        using var api = Api.CreateClient(stack.ApiAddress);
+        Report.Progress($"registering {options.Consultants} consultants through POST /auth/register");
+        var consultants = await Api.RegisterConsultantsAsync(api, options.Consultants);
+        await Api.SignInAsync(api, consultants);
+        var bodies = consultants.Select(c => JsonSerializer.SerializeToUtf8Bytes(new { email = c.Email, password = c.Password })).ToArray();
+
+        var figures = await Load.InterleaveAsync(options.Rounds,
+            () => Load.RunAsync("password verify, in-process, 1 thread", 1, options, _ => verify),
+            () => Load.RunAsync($"password verify, in-process, {cores} threads", cores, options, _ => verify),
+            // (b) POST /auth/login through the API, spread over several consultants.
+            () => Load.RunAsync("POST /auth/login", options.LoginClients, options, client =>
+            {
+                var next = client;
+                return async () =>
+                {
+                    using var request = new HttpRequestMessage(HttpMethod.Post, new Uri("/auth/login", UriKind.Relative))
+                    {
+                        Content = new ByteArrayContent(bodies[next++ % bodies.Length]) { Headers = { { "Content-Type", "application/json" } } },
+                    };
+                    var body = await Api.SendAsync(api, request, HttpStatusCode.OK);
+                    return body.AsSpan().IndexOf("\"accessToken\""u8) >= 0;
+                };
+            }),
+            // (c) An authenticated request (token validation, the session check, one query) against a bare endpoint.
+            () => Load.RunAsync("GET /me (authenticated)", options.Clients, options, client =>
+            {
+                var token = consultants[client % consultants.Length].AccessToken;
+                return async () =>
+                {
+                    using var request = Api.Get("/me", token);
+                    await Api.SendAsync(api, request, HttpStatusCode.OK);
+                    return true;
+                };
+            }),
+            () => Load.RunAsync("GET /alive (bare)", options.Clients, options, _ => async () =>
+            {
+                using var request = Api.Get("/alive", null);
+                return Encoding.UTF8.GetString(await Api.SendAsync(api, request, HttpStatusCode.OK)) == "Healthy";
+            }));
+        report.Add(figures);
+        var (single, parallel, signIns, me, alive) = (figures[0], figures[1], figures[2], figures[3], figures[4]);
+
+        report.Compare("sign-ins/s through the API", signIns.PerSecond, $"verifies/s, {cores} threads in-process", parallel.PerSecond);
+        report.Compare("sign-ins/s through the API", signIns.PerSecond, $"Keycloak sizing: 15/s per vCPU x {cores}", KeycloakSignInsPerVcpu * cores);
+        report.Compare("GET /me requests/s", me.PerSecond, "GET /alive requests/s", alive.PerSecond);
+        report.Note(string.Create(CultureInfo.InvariantCulture, $"One password verify costs {1000 / single.PerSecond:0.0} ms on one thread.")
+            + " A sign-in ratio near 1 means the hash is the only real cost of a sign-in (the API shares the cores with this load generator).");
+    }
+}
