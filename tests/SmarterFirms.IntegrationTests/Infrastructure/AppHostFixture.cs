@@ -61,6 +61,7 @@ public sealed class AppHostFixture : IAsyncLifetime
             Password = appPassword,
         }.ConnectionString;
         Api = App.CreateHttpClient("authapi");
+        Api.DefaultRequestHeaders.UserAgent.ParseAdd("SmarterFirms.IntegrationTests/1.0");
     }
 
     private async Task<string> ParameterAsync(string name, CancellationToken cancellationToken) =>
