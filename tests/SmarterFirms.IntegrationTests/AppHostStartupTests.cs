@@ -146,4 +146,29 @@ public sealed class AppHostStartupTests
         Assert.Equal("{authdb-app.connectionString}",
             resources.GetProperty("authapi").GetProperty("env").GetProperty("ConnectionStrings__authdb").GetString());
     }
+
+    [Fact]
+    public async Task ThePublishedManifestAsksOpsForTheSigningKeyAndKmsAndCarriesTheFlags()
+    {
+        var resources = await PublishManifestAsync();
+
+        var signingKey = resources.GetProperty("token-signing-key");
+        Assert.True(signingKey.GetProperty("inputs").GetProperty("value").GetProperty("secret").GetBoolean());
+        Assert.False(signingKey.GetProperty("inputs").GetProperty("value").TryGetProperty("default", out _));
+        Assert.False(resources.TryGetProperty("encryption-master-key", out _));
+        var env = resources.GetProperty("authapi").GetProperty("env");
+        Assert.Equal("{token-signing-key.value}", env.GetProperty("Tokens__SigningKey").GetString());
+        Assert.Equal("AwsKms", env.GetProperty("Encryption__Provider").GetString());
+        Assert.Equal("{kms-key-id.value}", env.GetProperty("Encryption__Kms__KeyId").GetString());
+        Assert.Equal("true", env.GetProperty("FeatureManagement__ConsultantSignIn").GetString(), ignoreCase: true);
+        Assert.Equal("true", env.GetProperty("FeatureManagement__ClioSso").GetString(), ignoreCase: true);
+    }
+
+    [Fact]
+    public async Task AFlagSetOnTheAppHostReachesTheApi()
+    {
+        var resources = await PublishManifestAsync("FeatureManagement:ConsultantSignIn=false");
+
+        Assert.Equal("false", resources.GetProperty("authapi").GetProperty("env").GetProperty("FeatureManagement__ConsultantSignIn").GetString(), ignoreCase: true);
+    }
 }

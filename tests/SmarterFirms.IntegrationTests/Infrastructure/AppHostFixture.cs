@@ -26,6 +26,7 @@ public sealed class AppHostFixture : IAsyncLifetime
     // The generated secrets the AppHost handed to the services, for tests that sign in or mint tokens.
     public string SeedConsultantPassword { get; private set; } = "";
     public string SigningKey { get; private set; } = "";
+    public string EncryptionMasterKey { get; private set; } = "";
 
     public async ValueTask InitializeAsync()
     {
@@ -55,12 +56,14 @@ public sealed class AppHostFixture : IAsyncLifetime
         var appPassword = await ParameterAsync("authdb-app-password", cts.Token);
         SeedConsultantPassword = await ParameterAsync("seed-consultant-password", cts.Token);
         SigningKey = await ParameterAsync("token-signing-key", cts.Token);
+        EncryptionMasterKey = await ParameterAsync("encryption-master-key", cts.Token);
         AppConnectionString = new NpgsqlConnectionStringBuilder(OwnerConnectionString)
         {
             Username = "smarterfirms_app",
             Password = appPassword,
         }.ConnectionString;
         Api = App.CreateHttpClient("authapi");
+        Api.DefaultRequestHeaders.UserAgent.ParseAdd("SmarterFirms.IntegrationTests/1.0");
     }
 
     private async Task<string> ParameterAsync(string name, CancellationToken cancellationToken) =>
