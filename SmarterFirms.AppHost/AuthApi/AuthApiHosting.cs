@@ -39,6 +39,15 @@ internal static class AuthApiHosting
     // `dotnet run --project SmarterFirms.AppHost -- --FeatureManagement:ClioSso=false` switches SSO off.
     public static IResourceBuilder<ProjectResource> WithFeatureFlags(this IResourceBuilder<ProjectResource> api, IConfiguration configuration)
     {
+        // Every flag is explicit in a published manifest, even where this AppHost's appsettings.json is not read.
+        foreach (var flag in (string[])["ConsultantSignIn", "ClioSso"])
+        {
+            if (!configuration.GetSection($"FeatureManagement:{flag}").Exists())
+            {
+                api.WithEnvironment($"FeatureManagement__{flag}", "true");
+            }
+        }
+
         foreach (var (key, value) in configuration.GetSection("FeatureManagement").AsEnumerable(makePathsRelative: true))
         {
             if (value is not null)

@@ -15,7 +15,8 @@ public sealed class DatabaseTests(AppHostFixture fixture)
     {
         await using var connection = new NpgsqlConnection(connectionString);
         await connection.OpenAsync();
-        await using var transaction = await connection.BeginTransactionAsync();
+        // One snapshot for the whole test: other tests write audit rows meanwhile.
+        await using var transaction = await connection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead);
         try
         {
             return await body(connection);
