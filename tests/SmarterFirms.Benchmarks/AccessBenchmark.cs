@@ -48,11 +48,11 @@ internal static class AccessBenchmark
             report.Note($"Raw SQL: {AccessCheckSql.Description}. The first raw-SQL figure uses the same (consultant, firm, resource, action) "
                 + "checks as the API figure; the second spreads them over every association of the data set.");
 
-            var figures = new List<Func<Task<Measurement>>>
+            var figures = new List<Figure>
             {
-                () => Load.RunAsync("access check, raw SQL (app role, prepared)", options.Clients, options,
+                new Figure("access check, raw SQL (app role, prepared)", options.Clients,
                     client => Walk(tokenHolders, client, options.Clients, q => checks[client].IsAllowedAsync(q))),
-                () => Load.RunAsync("access check, raw SQL, any of all associations", options.Clients, options,
+                new Figure("access check, raw SQL, any of all associations", options.Clients,
                     client => Walk(anyAssociation, client, options.Clients, q => checks[client].IsAllowedAsync(q))),
             };
 
@@ -61,7 +61,7 @@ internal static class AccessBenchmark
             {
                 await Api.SignInAsync(api, consultants);
                 await VerifyAsync("API", tokenHolders.Take(Verified), q => CheckThroughApiAsync(api, consultants, q), report);
-                figures.Add(() => Load.RunAsync($"GET {Route}", options.Clients, options,
+                figures.Add(new Figure($"GET {Route}", options.Clients,
                     client => Walk(tokenHolders, client, options.Clients, q => CheckThroughApiAsync(api, consultants, q))));
             }
             else
@@ -69,7 +69,7 @@ internal static class AccessBenchmark
                 report.Note($"GET {Route} is not in this API's OpenAPI document yet: the API figure was not measured.");
             }
 
-            var measured = await Load.InterleaveAsync(options.Rounds, [.. figures]);
+            var measured = await Load.MeasureAsync(options, [.. figures]);
             report.Add(measured);
             if (throughApi)
             {

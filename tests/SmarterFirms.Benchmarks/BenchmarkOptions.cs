@@ -15,9 +15,9 @@ internal sealed record BenchmarkOptions
     public const string Usage = """
         usage: dotnet run -c Release --project tests/SmarterFirms.Benchmarks -- <signin|access|all> [options]
 
-          --duration SECONDS      measured time of each figure (default 12)
-          --warmup SECONDS        unmeasured load before each figure (default 3)
-          --rounds N              measure every figure N times, interleaved, and pool the rounds (default 1)
+          --duration SECONDS      measured time of each figure, all rounds together (default 12)
+          --warmup SECONDS        unmeasured load before each figure's first round (default 3)
+          --rounds N              cut each figure's time into N slices measured in interleaved rounds (default 3)
           --clients N             concurrent clients for GET /me, GET /alive, the access check and its SQL (default 8)
           --login-clients N       concurrent clients for POST /auth/login (default 2 x cores)
           --consultants N         consultants registered through the API and signed in (default 16)
@@ -29,7 +29,7 @@ internal sealed record BenchmarkOptions
     public BenchmarkMode Mode { get; init; }
     public TimeSpan Duration { get; init; } = TimeSpan.FromSeconds(12);
     public TimeSpan Warmup { get; init; } = TimeSpan.FromSeconds(3);
-    public int Rounds { get; init; } = 1;
+    public int Rounds { get; init; } = 3;
     public int Clients { get; init; } = 8;
     public int LoginClients { get; init; } = 2 * Environment.ProcessorCount;
     public int Consultants { get; init; } = 16;

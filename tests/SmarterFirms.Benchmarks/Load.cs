@@ -2,6 +2,9 @@ using System.Diagnostics;
 
 namespace SmarterFirms.Benchmarks;
 
+// What to measure: each of the clients runs its own operation in a closed loop.
+internal sealed record Figure(string Name, int Clients, Func<int, Func<ValueTask<bool>>> Client);
+
 // One figure: what completed inside the measured windows, its rate and latency percentiles.
 internal sealed record Measurement(string Name, int Clients, int Rounds, double Seconds, long Errors, long[] SortedLatencies, string? FirstError)
 {
@@ -26,41 +29,43 @@ internal sealed record Measurement(string Name, int Clients, int Rounds, double 
 // warm-up first (not counted), then every completion inside the fixed window counts, with its latency.
 internal static class Load
 {
-    // Every round measures every figure once, in order: on a noisy machine, drift then hits each figure alike
-    // instead of whichever ran during it.
-    public static async Task<Measurement[]> InterleaveAsync(int rounds, params Func<Task<Measurement>>[] figures)
+    // Each figure gets --duration of measured time, cut into --rounds slices; every round measures every figure once,
+    // in order, so drift on a noisy machine hits each figure alike instead of whichever ran during it. The full
+    // warm-up comes before a figure's first slice, a one-second settle before the others.
+    public static async Task<Measurement[]> MeasureAsync(BenchmarkOptions options, params Figure[] figures)
     {
+        var slice = options.Duration / options.Rounds;
+        var settle = TimeSpan.FromSeconds(Math.Min(1, options.Warmup.TotalSeconds));
         var measured = figures.Select(_ => new List<Measurement>()).ToArray();
-        for (var round = 1; round <= rounds; round++)
+        for (var round = 1; round <= options.Rounds; round++)
         {
-            if (rounds > 1)
+            if (options.Rounds > 1)
             {
-                Report.Progress($"round {round} of {rounds}");
+                Report.Progress($"round {round} of {options.Rounds}");
             }
 
             for (var i = 0; i < figures.Length; i++)
             {
-                measured[i].Add(await figures[i]());
+                measured[i].Add(await RunAsync(figures[i], round == 1 ? options.Warmup : settle, slice));
             }
         }
 
         return [.. measured.Select(Measurement.Merge)];
     }
 
-    public static async Task<Measurement> RunAsync(
-        string name, int clients, BenchmarkOptions options, Func<int, Func<ValueTask<bool>>> clientFactory)
+    private static async Task<Measurement> RunAsync(Figure figure, TimeSpan warmup, TimeSpan duration)
     {
-        var operations = Enumerable.Range(0, clients).Select(clientFactory).ToArray();
-        var measureFrom = Stopwatch.GetTimestamp() + (long)(options.Warmup.TotalSeconds * Stopwatch.Frequency);
-        var measureTo = measureFrom + (long)(options.Duration.TotalSeconds * Stopwatch.Frequency);
+        var operations = Enumerable.Range(0, figure.Clients).Select(figure.Client).ToArray();
+        var measureFrom = Stopwatch.GetTimestamp() + (long)(warmup.TotalSeconds * Stopwatch.Frequency);
+        var measureTo = measureFrom + (long)(duration.TotalSeconds * Stopwatch.Frequency);
 
         // Dedicated threads keep a CPU-bound client (the password hash) from starving the thread pool.
         var results = await Task.WhenAll(operations.Select(operation =>
             Task.Factory.StartNew(() => RunClientAsync(operation, measureFrom, measureTo), TaskCreationOptions.LongRunning).Unwrap()));
 
-        var measurement = new Measurement(name, clients, 1, options.Duration.TotalSeconds, results.Sum(r => r.Errors),
+        var measurement = new Measurement(figure.Name, figure.Clients, 1, duration.TotalSeconds, results.Sum(r => r.Errors),
             [.. results.SelectMany(r => r.Latencies).Order()], results.Select(r => r.FirstError).FirstOrDefault(e => e is not null));
-        Report.Progress($"{name}: {Report.Rate(measurement.PerSecond)}/s, p50 {Report.Ms(measurement.P50Ms)} ms, p99 {Report.Ms(measurement.P99Ms)} ms"
+        Report.Progress($"{figure.Name}: {Report.Rate(measurement.PerSecond)}/s, p50 {Report.Ms(measurement.P50Ms)} ms, p99 {Report.Ms(measurement.P99Ms)} ms"
             + (measurement.Errors > 0 ? $", {measurement.Errors} errors ({measurement.FirstError})" : ""));
         return measurement;
     }

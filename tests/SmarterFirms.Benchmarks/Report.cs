@@ -31,7 +31,7 @@ internal sealed class Report
     {
         var text = new StringBuilder();
         text.AppendLine(CultureInfo.InvariantCulture,
-            $"Smarter Firms benchmarks: {Environment.ProcessorCount} cores, {RuntimeInformation.FrameworkDescription}, {options.Rounds} round(s) of {options.Duration.TotalSeconds:0.#} s per figure after {options.Warmup.TotalSeconds:0.#} s warm-up; Postgres local, fsync off (Postgres:Durable=false)");
+            $"Smarter Firms benchmarks: {Environment.ProcessorCount} cores, {RuntimeInformation.FrameworkDescription}, {options.Duration.TotalSeconds:0.#} s measured per figure in {options.Rounds} interleaved round(s) after {options.Warmup.TotalSeconds:0.#} s warm-up; Postgres local, fsync off (Postgres:Durable=false)");
         text.AppendLine(CultureInfo.InvariantCulture,
             $"Machine load average (1 min): {_loadAtStart} at the start, {LoadAverage()} at the end (other work on the cores skews every figure; compare ratios)");
         text.AppendLine();

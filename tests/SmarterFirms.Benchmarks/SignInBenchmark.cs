@@ -36,11 +36,11 @@ internal static class SignInBenchmark
         await Api.SignInAsync(api, consultants);
         var bodies = consultants.Select(c => JsonSerializer.SerializeToUtf8Bytes(new { email = c.Email, password = c.Password })).ToArray();
 
-        var figures = await Load.InterleaveAsync(options.Rounds,
-            () => Load.RunAsync("password verify, in-process, 1 thread", 1, options, _ => verify),
-            () => Load.RunAsync($"password verify, in-process, {cores} threads", cores, options, _ => verify),
+        var figures = await Load.MeasureAsync(options,
+            new Figure("password verify, in-process, 1 thread", 1, _ => verify),
+            new Figure($"password verify, in-process, {cores} threads", cores, _ => verify),
             // (b) POST /auth/login through the API, spread over several consultants.
-            () => Load.RunAsync("POST /auth/login", options.LoginClients, options, client =>
+            new Figure("POST /auth/login", options.LoginClients, client =>
             {
                 var next = client;
                 return async () =>
@@ -54,7 +54,7 @@ internal static class SignInBenchmark
                 };
             }),
             // (c) An authenticated request (token validation, the session check, one query) against a bare endpoint.
-            () => Load.RunAsync("GET /me (authenticated)", options.Clients, options, client =>
+            new Figure("GET /me (authenticated)", options.Clients, client =>
             {
                 var token = consultants[client % consultants.Length].AccessToken;
                 return async () =>
@@ -64,7 +64,7 @@ internal static class SignInBenchmark
                     return true;
                 };
             }),
-            () => Load.RunAsync("GET /alive (bare)", options.Clients, options, _ => async () =>
+            new Figure("GET /alive (bare)", options.Clients, _ => async () =>
             {
                 using var request = Api.Get("/alive", null);
                 return Encoding.UTF8.GetString(await Api.SendAsync(api, request, HttpStatusCode.OK)) == "Healthy";
