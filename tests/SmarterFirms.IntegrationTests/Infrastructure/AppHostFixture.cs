@@ -27,6 +27,15 @@ public sealed class AppHostFixture : IAsyncLifetime
     public string SeedConsultantPassword { get; private set; } = "";
     public string SigningKey { get; private set; } = "";
 
+    // The Clio stand-in (resource `clio`) and the OAuth client the AppHost generated for it.
+    public HttpClient ClioStandIn { get; private set; } = null!;
+    public string ClioClientId { get; private set; } = "";
+    public string ClioClientSecret { get; private set; } = "";
+    public string EncryptionMasterKey { get; private set; } = "";
+
+    // The callback registered with the stand-in: where it sends every browser back, whichever API process started.
+    public Uri ClioRedirectUri => new(Api.BaseAddress!, "/auth/clio/callback");
+
     public async ValueTask InitializeAsync()
     {
         using var cts = new CancellationTokenSource(StartTimeout);
@@ -45,6 +54,7 @@ public sealed class AppHostFixture : IAsyncLifetime
             .WithEnvironment("RateLimiting__SignIn__PermitLimit", "100000")
             .WithEnvironment("RateLimiting__Registration__PermitLimit", "100000")
             .WithEnvironment("RateLimiting__ReferralLookup__PermitLimit", "100000");
+        ClioTestUsers.AddTo(builder.CreateResourceBuilder(builder.Resources.OfType<ProjectResource>().Single(r => r.Name == "clio")));
 
         App = await builder.BuildAsync(cts.Token);
         await App.StartAsync(cts.Token);
@@ -61,6 +71,10 @@ public sealed class AppHostFixture : IAsyncLifetime
             Password = appPassword,
         }.ConnectionString;
         Api = App.CreateHttpClient("authapi");
+        ClioStandIn = App.CreateHttpClient("clio");
+        ClioClientId = await ParameterAsync("clio-standin-client-id", cts.Token);
+        ClioClientSecret = await ParameterAsync("clio-standin-client-secret", cts.Token);
+        EncryptionMasterKey = await ParameterAsync("encryption-master-key", cts.Token);
     }
 
     private async Task<string> ParameterAsync(string name, CancellationToken cancellationToken) =>
@@ -71,6 +85,7 @@ public sealed class AppHostFixture : IAsyncLifetime
     public async ValueTask DisposeAsync()
     {
         Api?.Dispose();
+        ClioStandIn?.Dispose();
         if (App is not null)
         {
             await App.StopAsync();
