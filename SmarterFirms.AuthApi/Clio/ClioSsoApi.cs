@@ -1,4 +1,5 @@
 using System.Buffers.Text;
+using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -231,6 +232,8 @@ public static class ClioSsoApi
 
         attempt.FirmId = s.Tenant.FirmId = firm.Id;
 
+        // Nobody is signed in yet: the lookups by Clio account, Clio user and email look across firms on purpose
+        // (row-level security must let this flow see those rows), so a taken email is found wherever it is.
         // The user: by their Clio link first, then by email within the firm. An email held by a consultant or by
         // another firm's user is never taken over.
         var connection = await s.Db.ClioConnections.SingleOrDefaultAsync(c => c.ClioUserId == clioUser.Id, cancellationToken);
@@ -371,11 +374,16 @@ public static class ClioSsoApi
         HttpOnly = true,
         // Lax: the cookie rides along on Clio's top-level redirect back, never on cross-site subrequests.
         SameSite = SameSiteMode.Lax,
-        Secure = http.Request.IsHttps,
+        // Behind a TLS-terminating load balancer the request looks like http: Secure unless this is a local machine.
+        Secure = http.Request.IsHttps || !IsLocalHost(http.Request.Host.Host),
         Path = CookiePath,
         MaxAge = maxAge,
         IsEssential = true,
     };
+
+    private static bool IsLocalHost(string host) =>
+        string.Equals(host, "localhost", StringComparison.OrdinalIgnoreCase)
+        || (IPAddress.TryParse(host, out var ip) && IPAddress.IsLoopback(ip));
 
     private static void DeleteBindingCookie(HttpContext http) => http.Response.Cookies.Delete(BindingCookie, CookieOptions(http, null));
 

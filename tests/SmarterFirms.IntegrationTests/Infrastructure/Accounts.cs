@@ -59,8 +59,7 @@ public static class Accounts
         return await api.SendAsync(request, TestContext.Current.CancellationToken);
     }
 
-    // Signs a token the way the API does, with any key: for forged, expired and wrong-audience tests, and
-    // for law-firm users until a test signs them in through Clio.
+    // Signs a token the way the API does, with any key: for forged, expired and wrong-audience tests.
     public static string MintToken(string signingKey, string issuer, IDictionary<string, object> claims, DateTime? expires = null,
         string audience = "smarterfirms", string tokenType = "at+jwt")
     {

@@ -44,6 +44,7 @@ public sealed class AuthApiProcess : IAsyncDisposable
         start.Environment["ConnectionStrings__authdb"] = fixture.AppConnectionString;
         start.Environment["Tokens__SigningKey"] = fixture.SigningKey;
         start.Environment["Tokens__Issuer"] = address.ToString().TrimEnd('/');
+        start.Environment["Encryption__Local__MasterKey"] = fixture.EncryptionMasterKey;
         foreach (var (key, value) in settings)
         {
             start.Environment[key] = value;
