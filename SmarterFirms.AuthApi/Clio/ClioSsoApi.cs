@@ -220,7 +220,31 @@ public static class ClioSsoApi
         return await SignInAsync(s, attempt, request.Region, tokens, clioUser, cancellationToken);
     }
 
+    // Two first sign-ins of the same person at once (a double click, parallel tests) both find no link; the loser's
+    // insert hits a unique key. It then starts over from what the winner committed and updates that.
     private static async Task<Results<Ok<TokenResponse>, ProblemHttpResult>> SignInAsync(
+        ClioSsoServices s, Attempt attempt, string region, ClioTokens tokens, ClioUser clioUser, CancellationToken cancellationToken)
+    {
+        for (var round = 1; ; round++)
+        {
+            try
+            {
+                return await LinkAndStartSessionAsync(s, attempt, region, tokens, clioUser, cancellationToken);
+            }
+            catch (DbUpdateException e) when (e.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation } && round < 3)
+            {
+                s.Logger.LogInformation("Clio SSO: a simultaneous sign-in of Clio user {ClioUserId} linked first; starting over", clioUser.Id);
+                s.Db.ChangeTracker.Clear();
+            }
+            catch (DbUpdateException e) when (e.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
+            {
+                return await attempt.FailAsync(StatusCodes.Status409Conflict, "concurrent_sign_in",
+                    "Other sign-ins of this user kept finishing at the same moment; sign in again.", cancellationToken);
+            }
+        }
+    }
+
+    private static async Task<Results<Ok<TokenResponse>, ProblemHttpResult>> LinkAndStartSessionAsync(
         ClioSsoServices s, Attempt attempt, string region, ClioTokens tokens, ClioUser clioUser, CancellationToken cancellationToken)
     {
         var firm = await s.Db.Firms.AsNoTracking().SingleOrDefaultAsync(f => f.ClioAccountId == clioUser.AccountId, cancellationToken);
@@ -270,7 +294,7 @@ public static class ClioSsoApi
             user = emailOwner;
             attempt.UserId = user.Id;
             connection = await s.Db.ClioConnections.SingleOrDefaultAsync(c => c.UserId == user.Id, cancellationToken);
-            if (connection is not null)
+            if (connection is not null && connection.ClioUserId != clioUser.Id)
             {
                 return await attempt.FailAsync(StatusCodes.Status409Conflict, "user_linked_to_another_clio_user",
                     "Your Smarter Firms account is linked to another Clio user.", cancellationToken);
@@ -334,17 +358,7 @@ public static class ClioSsoApi
         s.Tenant.UserId = user.Id;
         s.Tenant.FirmId = firm.Id;
         var response = s.Tokens.StartSession(user, s.Http);
-        try
-        {
-            await s.Db.SaveChangesAsync(cancellationToken);
-        }
-        catch (DbUpdateException e) when (e.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
-        {
-            // Two first sign-ins of the same person at once: the other one won; this one changes nothing.
-            attempt.UserId = isNew ? null : user.Id;
-            return await attempt.FailAsync(StatusCodes.Status409Conflict, "concurrent_sign_in",
-                "Another sign-in of this user finished at the same moment; sign in again.", cancellationToken);
-        }
+        await s.Db.SaveChangesAsync(cancellationToken);
 
         s.Logger.LogInformation("Clio SSO: user {UserId} of firm {FirmId} signed in (Clio user {ClioUserId}, {Region}{FirstLink})",
             user.Id, firm.Id, clioUser.Id, region, firstLink ? ", first link" : "");

@@ -133,6 +133,32 @@ public sealed class ClioSsoTests(AppHostFixture fixture)
     }
 
     [Fact]
+    public async Task SimultaneousFirstSignInsOfOnePersonAllSucceedAndLinkThemOnce()
+    {
+        var clio = ClioTestUsers.ParallelHire;
+        var browsers = Enumerable.Range(0, 8).Select(_ => new ClioBrowser()).ToList();
+        try
+        {
+            var callbacks = await Task.WhenAll(browsers.Select(async b => await b.AuthorizeAsync(await b.StartAsync(Api), clio.Email)));
+
+            var responses = await Task.WhenAll(browsers.Select((b, i) => b.GetAsync(callbacks[i])));
+
+            Assert.All(responses, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
+            Assert.Equal(1L, await Sql.ScalarAsync<long>(fixture.OwnerConnectionString, $"SELECT count(*) FROM users WHERE email = '{clio.Email}'"));
+            Assert.Equal(["CLIO_LINKED 1", "SIGN_IN_SUCCEEDED 8"], await Sql.LinesAsync(fixture.OwnerConnectionString,
+                $"SELECT event_type::text || ' ' || count(*) FROM auth_logs l JOIN users u ON u.id = l.user_id WHERE u.email = '{clio.Email}' GROUP BY event_type ORDER BY 1"));
+            foreach (var response in responses)
+            {
+                response.Dispose();
+            }
+        }
+        finally
+        {
+            browsers.ForEach(b => b.Dispose());
+        }
+    }
+
+    [Fact]
     public async Task TheDatabaseHoldsCiphertextOfClioTokensNotTheTokensClioIssued()
     {
         var clio = ClioTestUsers.NewLakesideHire;

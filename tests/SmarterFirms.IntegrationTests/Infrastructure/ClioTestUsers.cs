@@ -17,9 +17,10 @@ public static class ClioTestUsers
     public static readonly ClioTestUser ConsultantsEmail = new(900105, "Avery Ledger", "avery@ledgerline.example", 1001);
     public static readonly ClioTestUser TakenEmail = new(900106, "Rowan Hale", "rowan@lakesidefamilylaw.example", 1003);
     public static readonly ClioTestUser BadPaths = new(900107, "Quinn Reyes", "quinn@harborvale.example", 1001);
+    public static readonly ClioTestUser ParallelHire = new(900108, "Sky Patel", "sky@northwindlegal.example", 1002);
 
     private static readonly ClioTestUser[] All =
-        [NewHarborValeHire, NewNorthwindHire, NewLakesideHire, OutsideFirm, ConsultantsEmail, TakenEmail, BadPaths];
+        [NewHarborValeHire, NewNorthwindHire, NewLakesideHire, OutsideFirm, ConsultantsEmail, TakenEmail, BadPaths, ParallelHire];
 
     private const int SeededUsers = 9;
     private const int SeededAccounts = 3;
