@@ -1,4 +1,5 @@
 using SmarterFirms.AppHost.AuthApi;
+using SmarterFirms.AppHost.Clio;
 using SmarterFirms.AppHost.Postgres;
 
 var builder = DistributedApplication.CreateBuilder(args);
@@ -37,6 +38,8 @@ var authApi = builder.AddProject<Projects.SmarterFirms_AuthApi>("authapi")
     .WithEnvironment("Tokens__SigningKey", builder.AddTokenSigningKey("token-signing-key"))
     .WithFieldEncryption()
     .WithFeatureFlags(builder.Configuration)
+    // Clio SSO: the real Clio with client credentials (parameters), otherwise in run mode the offline stand-in `clio`.
+    .WithClio()
     .WaitForCompletion(migrations)
     .WithHttpHealthCheck("/health");
 authApi.WithEnvironment("Tokens__Issuer", authApi.GetEndpoint("http"));

@@ -93,7 +93,7 @@ public sealed class AppHostStartupTests
         }
     }
 
-    private static async Task<JsonElement> PublishManifestAsync(params string[] args)
+    internal static async Task<JsonElement> PublishManifestAsync(params string[] args)
     {
         var output = Path.Combine(Path.GetTempPath(), "smarterfirms-tests", Guid.NewGuid().ToString("N"), "aspire-manifest.json");
         var appHost = Path.Combine(AppContext.BaseDirectory, "SmarterFirms.AppHost.dll");

@@ -59,8 +59,7 @@ public static class Accounts
         return await api.SendAsync(request, TestContext.Current.CancellationToken);
     }
 
-    // Signs a token the way the API does, with any key: for forged, expired and wrong-audience tests, and
-    // for law-firm users until a test signs them in through Clio.
+    // Signs a token the way the API does, with any key: for forged, expired and wrong-audience tests.
     public static string MintToken(string signingKey, string issuer, IDictionary<string, object> claims, DateTime? expires = null,
         string audience = "smarterfirms", string tokenType = "at+jwt")
     {
@@ -92,24 +91,11 @@ public static class Accounts
         (await api.GetFromJsonAsync<JsonElement>("/.well-known/openid-configuration", TestContext.Current.CancellationToken))
         .GetProperty("issuer").GetString()!;
 
-    // A signed-in law-firm user: a real session row and a token signed with the API's own key.
+    // A law-firm user signed in for real: the whole Clio SSO flow against the stand-in (login, Clio's authorize with
+    // login_hint, callback); returns our access token. Any seeded law-firm email works.
     public static async Task<string> SignInLawFirmUserAsync(AppHostFixture fixture, string email)
     {
-        var user = await Sql.RowAsync(fixture.OwnerConnectionString,
-            $"SELECT id, firm_id FROM users WHERE email = '{email.Replace("'", "''", StringComparison.Ordinal)}' AND type = 'LAW_FIRM_USER'");
-        var userId = (Guid)user["id"]!;
-        var firmId = (Guid)user["firm_id"]!;
-        var sessionId = Guid.NewGuid();
-        await Sql.ExecuteAsync(fixture.OwnerConnectionString,
-            $"INSERT INTO user_sessions (id, user_id, auth_method, expires_at) VALUES ('{sessionId}', '{userId}', 'CLIO_SSO', now() + interval '1 hour')");
-        return MintToken(fixture.SigningKey, await IssuerAsync(fixture.Api), new Dictionary<string, object>
-        {
-            ["sub"] = userId.ToString(),
-            ["sid"] = sessionId.ToString(),
-            ["jti"] = Guid.NewGuid().ToString(),
-            ["user_type"] = "LawFirmUser",
-            ["auth_method"] = "ClioSso",
-            ["firm_id"] = firmId.ToString(),
-        });
+        using var browser = new ClioBrowser();
+        return (await browser.SignInAsync(fixture.Api.BaseAddress!, email)).AccessToken;
     }
 }

@@ -26,7 +26,15 @@ public sealed class AppHostFixture : IAsyncLifetime
     // The generated secrets the AppHost handed to the services, for tests that sign in or mint tokens.
     public string SeedConsultantPassword { get; private set; } = "";
     public string SigningKey { get; private set; } = "";
+
+    // The Clio stand-in (resource `clio`) and the OAuth client the AppHost generated for it.
+    public HttpClient ClioStandIn { get; private set; } = null!;
+    public string ClioClientId { get; private set; } = "";
+    public string ClioClientSecret { get; private set; } = "";
     public string EncryptionMasterKey { get; private set; } = "";
+
+    // The callback registered with the stand-in: where it sends every browser back, whichever API process started.
+    public Uri ClioRedirectUri => new(Api.BaseAddress!, "/auth/clio/callback");
 
     public async ValueTask InitializeAsync()
     {
@@ -46,6 +54,7 @@ public sealed class AppHostFixture : IAsyncLifetime
             .WithEnvironment("RateLimiting__SignIn__PermitLimit", "100000")
             .WithEnvironment("RateLimiting__Registration__PermitLimit", "100000")
             .WithEnvironment("RateLimiting__ReferralLookup__PermitLimit", "100000");
+        ClioTestUsers.AddTo(builder.CreateResourceBuilder(builder.Resources.OfType<ProjectResource>().Single(r => r.Name == "clio")));
 
         App = await builder.BuildAsync(cts.Token);
         await App.StartAsync(cts.Token);
@@ -64,6 +73,9 @@ public sealed class AppHostFixture : IAsyncLifetime
         }.ConnectionString;
         Api = App.CreateHttpClient("authapi");
         Api.DefaultRequestHeaders.UserAgent.ParseAdd("SmarterFirms.IntegrationTests/1.0");
+        ClioStandIn = App.CreateHttpClient("clio");
+        ClioClientId = await ParameterAsync("clio-standin-client-id", cts.Token);
+        ClioClientSecret = await ParameterAsync("clio-standin-client-secret", cts.Token);
     }
 
     private async Task<string> ParameterAsync(string name, CancellationToken cancellationToken) =>
@@ -74,6 +86,7 @@ public sealed class AppHostFixture : IAsyncLifetime
     public async ValueTask DisposeAsync()
     {
         Api?.Dispose();
+        ClioStandIn?.Dispose();
         if (App is not null)
         {
             await App.StopAsync();

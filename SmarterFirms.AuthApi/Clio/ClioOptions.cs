@@ -1,0 +1,88 @@
+using System.Net;
+using Microsoft.Extensions.Options;
+
+namespace SmarterFirms.AuthApi.Clio;
+
+// Configuration section "Clio". The credentials go together or not at all: without them the API still starts
+// (consultant sign-in, tests' extra API processes, a deployment that has no Clio app yet) and the SSO routes answer
+// 404 like a switched-off feature; half a configuration is a mistake and stops the service at start.
+public sealed class ClioOptions
+{
+    public const string Section = "Clio";
+
+    public string? ClientId { get; set; }
+
+    public string? ClientSecret { get; set; }
+
+    // Our callback (…/auth/clio/callback) exactly as registered with Clio; sent in the authorize and token requests.
+    public string? RedirectUri { get; set; }
+
+    // Clio's regional base addresses; configuration may repoint them (the AppHost points all four at the stand-in).
+    public Dictionary<string, string> Regions { get; } = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["us"] = "https://app.clio.com",
+        ["ca"] = "https://ca.app.clio.com",
+        ["eu"] = "https://eu.app.clio.com",
+        ["au"] = "https://au.app.clio.com",
+    };
+
+    // How long a sign-in may take between /auth/clio/login and the callback.
+    public TimeSpan AttemptLifetime { get; set; } = TimeSpan.FromMinutes(10);
+
+    public bool IsConfigured =>
+        !string.IsNullOrWhiteSpace(ClientId) && !string.IsNullOrWhiteSpace(ClientSecret) && !string.IsNullOrWhiteSpace(RedirectUri);
+
+    public Uri? RegionBase(string? region) =>
+        region is not null && Regions.TryGetValue(region, out var address) ? new Uri(address.TrimEnd('/') + "/") : null;
+}
+
+internal sealed class ClioOptionsValidator : IValidateOptions<ClioOptions>
+{
+    private static readonly string[] KnownRegions = ["us", "ca", "eu", "au"];
+
+    public ValidateOptionsResult Validate(string? name, ClioOptions options)
+    {
+        List<string> failures = [];
+        string[] credentials = [options.ClientId ?? "", options.ClientSecret ?? "", options.RedirectUri ?? ""];
+        var set = credentials.Count(c => !string.IsNullOrWhiteSpace(c));
+        if (set is > 0 and < 3)
+        {
+            failures.Add($"{ClioOptions.Section}:ClientId, {ClioOptions.Section}:ClientSecret and {ClioOptions.Section}:RedirectUri go " +
+                "together: set all three to enable Clio SSO, or none to leave it off.");
+        }
+
+        if (!string.IsNullOrWhiteSpace(options.RedirectUri)
+            && (!Uri.TryCreate(options.RedirectUri, UriKind.Absolute, out var redirect)
+                || (redirect.Scheme != Uri.UriSchemeHttp && redirect.Scheme != Uri.UriSchemeHttps)
+                || redirect.Fragment.Length > 0))
+        {
+            failures.Add($"{ClioOptions.Section}:RedirectUri must be an absolute http(s) URL without a fragment, got '{options.RedirectUri}'.");
+        }
+
+        foreach (var (region, address) in options.Regions)
+        {
+            if (!KnownRegions.Contains(region, StringComparer.Ordinal))
+            {
+                failures.Add($"{ClioOptions.Section}:Regions:{region} is not a Clio region; expected {string.Join(", ", KnownRegions)}.");
+            }
+
+            // The client secret and users' tokens travel there: TLS, except to a stand-in on this machine.
+            if (!Uri.TryCreate(address, UriKind.Absolute, out var uri)
+                || !(uri.Scheme == Uri.UriSchemeHttps || (uri.Scheme == Uri.UriSchemeHttp && IsLoopback(uri)))
+                || uri.Query.Length > 0 || uri.Fragment.Length > 0)
+            {
+                failures.Add($"{ClioOptions.Section}:Regions:{region} must be an https base address (http only on loopback), got '{address}'.");
+            }
+        }
+
+        if (options.AttemptLifetime <= TimeSpan.Zero || options.AttemptLifetime > TimeSpan.FromHours(1))
+        {
+            failures.Add($"{ClioOptions.Section}:AttemptLifetime must be positive and at most an hour, got {options.AttemptLifetime}.");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    private static bool IsLoopback(Uri uri) =>
+        uri.IsLoopback || (IPAddress.TryParse(uri.Host, out var ip) && IPAddress.IsLoopback(ip));
+}
