@@ -1,9 +1,17 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.FeatureManagement;
+using SmarterFirms.AuthApi.Access;
+using SmarterFirms.AuthApi.Associations;
+using SmarterFirms.AuthApi.Audit;
 using SmarterFirms.AuthApi.Auth;
 using SmarterFirms.AuthApi.Consultants;
 using SmarterFirms.AuthApi.Extensions;
+using SmarterFirms.AuthApi.Firms;
+using SmarterFirms.AuthApi.Notes;
+using SmarterFirms.AuthApi.Permissions;
+using SmarterFirms.AuthApi.Profiles;
+using SmarterFirms.AuthApi.Tenancy;
 using SmarterFirms.AuthApi.Users;
 using SmarterFirms.Data;
 using SmarterFirms.Data.Encryption;
@@ -12,7 +20,9 @@ var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
 builder.AddAuthDbContext();
+builder.AddTenancy();
 builder.AddTokenAuthentication();
+builder.AddFirmAuthorization();
 builder.AddFieldEncryption();
 builder.AddClientRateLimiting();
 builder.Services.AddFeatureManagement();
@@ -29,6 +39,7 @@ _ = app.Services.GetRequiredService<SigningKeys>(); // a bad key stops the servi
 app.UseApiExceptionHandler();
 app.UseStatusCodePages();
 app.UseAuthentication();
+app.UseTenantContext();
 app.UseRateLimiter();
 app.UseAuthorization();
 
@@ -38,5 +49,12 @@ app.MapDiscoveryApi();
 app.MapLocalAuthApi();
 app.MapMeApi();
 app.MapConsultantsApi();
+app.MapProfilesApi();
+app.MapFirmsApi();
+app.MapAccessApi();
+app.MapAssociationsApi();
+app.MapPermissionsApi();
+app.MapNotesApi();
+app.MapAuditLogApi();
 
 app.Run();
