@@ -19,7 +19,8 @@ using SmarterFirms.Data.Encryption;
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
-builder.AddAuthDbContext();
+// Hot statements (the session check, the access check, the tenant settings) run as server-side prepared statements.
+builder.AddAuthDbContext(connection => connection.MaxAutoPrepare = connection.MaxAutoPrepare > 0 ? connection.MaxAutoPrepare : 64);
 builder.AddTenancy();
 builder.AddTokenAuthentication();
 builder.AddFirmAuthorization();

@@ -41,6 +41,40 @@ public static class FirmData
         new((Guid)(await Sql.RowAsync(fixture.OwnerConnectionString, $"SELECT id FROM users WHERE email = '{email}'"))["id"]!,
             email, role, await Accounts.SignInLawFirmUserAsync(fixture, email));
 
+    // A law-firm user's token for an API process of its own (AuthApiProcess: its issuer is its own address).
+    public static async Task<string> SignInLawFirmUserAsync(AppHostFixture fixture, HttpClient api, string email)
+    {
+        var user = await Sql.RowAsync(fixture.OwnerConnectionString, $"SELECT id, firm_id FROM users WHERE email = '{email}'");
+        var sessionId = Guid.NewGuid();
+        await Sql.ExecuteAsync(fixture.OwnerConnectionString,
+            $"INSERT INTO user_sessions (id, user_id, auth_method, expires_at) VALUES ('{sessionId}', '{user["id"]}', 'CLIO_SSO', now() + interval '1 hour')");
+        return Accounts.MintToken(fixture.SigningKey, await Accounts.IssuerAsync(api), new Dictionary<string, object>
+        {
+            ["sub"] = user["id"]!.ToString()!,
+            ["sid"] = sessionId.ToString(),
+            ["jti"] = Guid.NewGuid().ToString(),
+            ["user_type"] = "LawFirmUser",
+            ["auth_method"] = "ClioSso",
+            ["firm_id"] = user["firm_id"]!.ToString()!,
+        });
+    }
+
+    // Settings for an AuthApiProcess: the local key provider needs a master key the shared stack keeps to itself.
+    public static Dictionary<string, string> ApiProcessSettings(params (string Key, string Value)[] settings)
+    {
+        var all = new Dictionary<string, string>
+        {
+            ["Encryption__Provider"] = "Local",
+            ["Encryption__Local__MasterKey"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
+        };
+        foreach (var (key, value) in settings)
+        {
+            all[key] = value;
+        }
+
+        return all;
+    }
+
     public static async Task<ApiResult> CallAsync(this HttpClient api, HttpMethod method, string path, string? token, object? body = null)
     {
         using var response = await api.SendAsync(method, path, token, body);
