@@ -17,8 +17,10 @@ public sealed record InviteRequest(
 
 public sealed record AccessLevelRequest([Required] AccessLevel? AccessLevel);
 
+// The consultant's email is not part of it: a firm that invited by referral code learns no more than the
+// public profile shows.
 public sealed record AssociationResponse(
-    Guid Id, Guid FirmId, string FirmName, Guid ConsultantId, string ConsultantName, string ConsultantEmail, string? ConsultantOrganization,
+    Guid Id, Guid FirmId, string FirmName, Guid ConsultantId, string ConsultantName, string? ConsultantOrganization,
     AssociationStatus Status, AccessLevel AccessLevel, Guid? InvitedById, DateTimeOffset InvitedAt, DateTimeOffset? RespondedAt,
     DateTimeOffset? RevokedAt, Guid? RevokedById, bool HasNotes, DateTimeOffset UpdatedAt);
 
@@ -346,7 +348,7 @@ public static class AssociationsApi
 
     private static IQueryable<AssociationResponse> Project(IQueryable<FirmConsultantAssociation> query) =>
         query.Select(a => new AssociationResponse(
-            a.Id, a.FirmId, a.Firm!.Name, a.ConsultantId, a.Consultant!.Name, a.Consultant.Email, a.Consultant.Organization,
+            a.Id, a.FirmId, a.Firm!.Name, a.ConsultantId, a.Consultant!.Name, a.Consultant.Organization,
             a.Status, a.AccessLevel, a.InvitedById, a.InvitedAt, a.RespondedAt, a.RevokedAt, a.RevokedById, a.Notes != null, a.UpdatedAt));
 
     private static ValidationProblem? ParseStatus(string? status, out AssociationStatus? filter)
