@@ -1,10 +1,18 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.FeatureManagement;
+using SmarterFirms.AuthApi.Access;
+using SmarterFirms.AuthApi.Associations;
+using SmarterFirms.AuthApi.Audit;
 using SmarterFirms.AuthApi.Auth;
 using SmarterFirms.AuthApi.Clio;
 using SmarterFirms.AuthApi.Consultants;
 using SmarterFirms.AuthApi.Extensions;
+using SmarterFirms.AuthApi.Firms;
+using SmarterFirms.AuthApi.Notes;
+using SmarterFirms.AuthApi.Permissions;
+using SmarterFirms.AuthApi.Profiles;
+using SmarterFirms.AuthApi.Tenancy;
 using SmarterFirms.AuthApi.Users;
 using SmarterFirms.Data;
 using SmarterFirms.Data.Encryption;
@@ -12,8 +20,11 @@ using SmarterFirms.Data.Encryption;
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
-builder.AddAuthDbContext();
+// Hot statements (the session check, the access check, the tenant settings) run as server-side prepared statements.
+builder.AddAuthDbContext(connection => connection.MaxAutoPrepare = connection.MaxAutoPrepare > 0 ? connection.MaxAutoPrepare : 64);
+builder.AddTenancy();
 builder.AddTokenAuthentication();
+builder.AddFirmAuthorization();
 builder.AddFieldEncryption();
 builder.AddClioSso();
 builder.AddClientRateLimiting();
@@ -31,6 +42,7 @@ _ = app.Services.GetRequiredService<SigningKeys>(); // a bad key stops the servi
 app.UseApiExceptionHandler();
 app.UseStatusCodePages();
 app.UseAuthentication();
+app.UseTenantContext();
 app.UseRateLimiter();
 app.UseAuthorization();
 
@@ -41,5 +53,12 @@ app.MapLocalAuthApi();
 app.MapClioSsoApi();
 app.MapMeApi();
 app.MapConsultantsApi();
+app.MapProfilesApi();
+app.MapFirmsApi();
+app.MapAccessApi();
+app.MapAssociationsApi();
+app.MapPermissionsApi();
+app.MapNotesApi();
+app.MapAuditLogApi();
 
 app.Run();

@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Npgsql;
 using Npgsql.EntityFrameworkCore.PostgreSQL.Infrastructure;
 
 namespace SmarterFirms.Data;
@@ -29,14 +30,23 @@ public static class AuthDatabase
         npgsql.MapEnum<AuthEventType>("auth_event_type", nameTranslator: UpperSnakeCaseNameTranslator.Instance);
     }
 
-    // The DbContext from ConnectionStrings:authdb, with Aspire's tracing, metrics and health check.
-    public static TBuilder AddAuthDbContext<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
+    // The DbContext from ConnectionStrings:authdb, with Aspire's tracing, metrics and health check; `connection`
+    // adjusts the connection string's options (e.g. automatic preparation) for one service.
+    public static TBuilder AddAuthDbContext<TBuilder>(this TBuilder builder, Action<NpgsqlConnectionStringBuilder>? connection = null)
+        where TBuilder : IHostApplicationBuilder
     {
         var connectionString = builder.Configuration.GetConnectionString(ConnectionName);
         if (string.IsNullOrWhiteSpace(connectionString))
         {
             throw new InvalidOperationException(
                 $"ConnectionStrings:{ConnectionName} is not set (the AppHost sets it; elsewhere use the environment variable ConnectionStrings__{ConnectionName}).");
+        }
+
+        if (connection is not null)
+        {
+            var options = new NpgsqlConnectionStringBuilder(connectionString);
+            connection(options);
+            connectionString = options.ConnectionString;
         }
 
         builder.Services.AddDbContextPool<AuthDbContext>(options => options.UseAuthDatabase(connectionString));

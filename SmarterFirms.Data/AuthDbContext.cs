@@ -5,8 +5,16 @@ namespace SmarterFirms.Data;
 
 // Migrations live in SmarterFirms.MigrationWorker, one per phase:
 //   dotnet ef migrations add <phase_name> --project SmarterFirms.MigrationWorker
-public class AuthDbContext(DbContextOptions<AuthDbContext> options) : DbContext(options)
+public class AuthDbContext : DbContext
 {
+    public AuthDbContext(DbContextOptions<AuthDbContext> options)
+        : base(options)
+    {
+        // Every SaveChanges runs in a transaction, even for one statement: the row-level security settings
+        // ride on it (Tenancy/TenantSettingsInterceptor), and audit rows commit with their change.
+        Database.AutoTransactionBehavior = AutoTransactionBehavior.Always;
+    }
+
     public DbSet<Firm> Firms => Set<Firm>();
 
     public DbSet<User> Users => Set<User>();

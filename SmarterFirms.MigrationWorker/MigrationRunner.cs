@@ -5,6 +5,7 @@ using Microsoft.EntityFrameworkCore.Migrations;
 using Microsoft.EntityFrameworkCore.Storage;
 using Npgsql;
 using SmarterFirms.Data;
+using SmarterFirms.Data.Tenancy;
 using SmarterFirms.MigrationWorker.Seeding;
 
 namespace SmarterFirms.MigrationWorker;
@@ -274,8 +275,8 @@ internal sealed class MigrationRunner(
         return true;
     }
 
-    // After every change: the database is at exactly the target phase, and the API's role can neither
-    // bypass row-level security nor own (and so alter) any table.
+    // After every change: the database is at exactly the target phase, the API's role can neither
+    // bypass row-level security nor own (and so alter) any table, and every firm-scoped table is behind RLS.
     private static async Task<bool> VerifyAsync(AuthDbContext db, string target, CancellationToken cancellationToken)
     {
         var applied = await CurrentAsync(db, cancellationToken);
@@ -293,6 +294,37 @@ internal sealed class MigrationRunner(
         {
             throw new InvalidOperationException(
                 $"Role {AuthDatabase.AppRole} must exist, not be a superuser, not bypass RLS and own no table; found {role}.");
+        }
+
+        // Tenant isolation (DESIGN §4): every firm-scoped table the phase has is behind enabled, forced policies.
+        var firmScoped = TenantSettings.FirmScopedTables.ToArray();
+        var unprotected = await db.Database.SqlQuery<string>($"""
+            SELECT c.relname::text AS "Value" FROM pg_class c
+            WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p') AND c.relname::text = ANY ({firmScoped})
+              AND (NOT c.relrowsecurity OR NOT c.relforcerowsecurity OR NOT EXISTS (SELECT FROM pg_policy p WHERE p.polrelid = c.oid))
+            ORDER BY 1
+            """).ToListAsync(cancellationToken);
+        if (unprotected.Count > 0)
+        {
+            throw new InvalidOperationException(
+                $"Row-level security must be enabled and forced, with policies, on every firm-scoped table; it is not on {string.Join(", ", unprotected)}.");
+        }
+
+        // A permission can only belong to an association of the same firm: the composite key of phase 2.
+        var permissionsFirmBound = await db.Database.SqlQuery<bool>($"""
+            SELECT to_regclass('consultant_permissions') IS NULL OR EXISTS (
+                SELECT FROM pg_constraint c
+                WHERE c.contype = 'f' AND c.conrelid = to_regclass('consultant_permissions')
+                  AND c.confrelid = to_regclass('firm_consultant_associations')
+                  AND (SELECT array_agg(a.attname::text ORDER BY k.ord) FROM unnest(c.conkey) WITH ORDINALITY k(attnum, ord)
+                       JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.attnum) = ARRAY['association_id', 'firm_id']
+                  AND (SELECT array_agg(a.attname::text ORDER BY k.ord) FROM unnest(c.confkey) WITH ORDINALITY k(attnum, ord)
+                       JOIN pg_attribute a ON a.attrelid = c.confrelid AND a.attnum = k.attnum) = ARRAY['id', 'firm_id']) AS "Value"
+            """).SingleAsync(cancellationToken);
+        if (!permissionsFirmBound)
+        {
+            throw new InvalidOperationException(
+                "consultant_permissions must reference firm_consultant_associations by (association_id, firm_id) -> (id, firm_id).");
         }
 
         return true;

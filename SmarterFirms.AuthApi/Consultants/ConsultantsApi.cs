@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
-using SmarterFirms.Data;
+using SmarterFirms.AuthApi.Access;
+using SmarterFirms.AuthApi.Extensions;
 
 namespace SmarterFirms.AuthApi.Consultants;
 
@@ -10,18 +11,26 @@ public static class ConsultantsApi
     {
         var group = routes.MapGroup("/consultants").WithTags("Consultants");
 
+        // Firm owners and admins only, and throttled, so referral codes cannot be enumerated.
         group.MapGet("/by-referral/{code}", GetByReferralCodeAsync)
+            .RequireAuthorization()
+            .RequireRateLimiting(RateLimitingExtensions.ReferralLookup)
             .WithName("GetConsultantByReferralCode")
-            .WithSummary("The public profile behind a referral code.");
+            .WithSummary("The public profile behind a referral code, for firm owners and admins.");
 
         return group;
     }
 
     private static async Task<Results<Ok<PublicConsultantProfile>, ProblemHttpResult>> GetByReferralCodeAsync(
-        string code, AuthDbContext db, CancellationToken cancellationToken)
+        string code, [AsParameters] FirmServices s, CancellationToken cancellationToken)
     {
+        if (await s.CallerAsync(cancellationToken) is not { IsFirmAdministrator: true })
+        {
+            return await s.Denials.ForbidAsync(null, "Only a firm's owners and admins look consultants up by referral code.", cancellationToken);
+        }
+
         var normalized = code.Trim().ToUpperInvariant();
-        var profile = await db.ConsultantProfiles
+        var profile = await s.Db.ConsultantProfiles
             .AsNoTracking()
             .Where(p => p.ReferralCode == normalized)
             .Select(p => new PublicConsultantProfile(

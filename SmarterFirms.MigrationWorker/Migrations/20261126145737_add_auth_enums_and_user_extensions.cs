@@ -270,6 +270,12 @@ namespace SmarterFirms.MigrationWorker.Migrations
 
             migrationBuilder.GrantToAppRole("SELECT, INSERT, UPDATE, DELETE",
                 "user_sessions", "refresh_tokens", "clio_connections", "clio_authorization_requests");
+
+            // A user's Clio tokens are theirs alone: reachable only with that user and their firm set.
+            migrationBuilder.EnableRowLevelSecurity("clio_connections");
+            migrationBuilder.CreatePolicy("clio_connections", "clio_connections_own_link", "ALL",
+                @using: $"user_id = {RowLevelSecurityMigrations.CurrentUser} AND firm_id = {RowLevelSecurityMigrations.CurrentFirm}",
+                check: $"user_id = {RowLevelSecurityMigrations.CurrentUser} AND firm_id = {RowLevelSecurityMigrations.CurrentFirm}");
         }
 
         /// <inheritdoc />
@@ -278,6 +284,7 @@ namespace SmarterFirms.MigrationWorker.Migrations
             // Consultants cannot exist in the baseline schema (every user has a firm and a role).
             migrationBuilder.DropTable(name: "refresh_tokens");
             migrationBuilder.DropTable(name: "user_sessions");
+            migrationBuilder.DisableRowLevelSecurity("clio_connections", "clio_connections_own_link");
             migrationBuilder.DropTable(name: "clio_connections");
             migrationBuilder.DropTable(name: "clio_authorization_requests");
 

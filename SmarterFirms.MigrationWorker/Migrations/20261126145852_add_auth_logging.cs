@@ -74,11 +74,33 @@ namespace SmarterFirms.MigrationWorker.Migrations
 
             // Append-only for the API: no UPDATE, no DELETE (DESIGN §5).
             migrationBuilder.GrantToAppRole("SELECT, INSERT", "auth_logs");
+
+            // Reading (DESIGN §4, §5): everyone reads the events about them or done by them; a firm's owners and
+            // admins read every event of their firm, including what consultants did there.
+            // Writing: sign-in events are written before anyone is known (no tenant set yet); every other event
+            // is firm-less, about the current user, or for the current user's own firm, so no session can
+            // write into another firm's trail in that firm's name.
+            const string user = RowLevelSecurityMigrations.CurrentUser;
+            const string firm = RowLevelSecurityMigrations.CurrentFirm;
+            migrationBuilder.EnableRowLevelSecurity("auth_logs");
+            migrationBuilder.CreatePolicy("auth_logs", "auth_logs_select", "SELECT",
+                @using: $"""
+                    user_id = {user} OR actor_id = {user} OR (firm_id = {firm} AND EXISTS (
+                        SELECT 1 FROM users u WHERE u.id = {user} AND u.firm_id = {firm} AND u.role IN ('OWNER', 'ADMIN')))
+                    """);
+            migrationBuilder.CreatePolicy("auth_logs", "auth_logs_insert", "INSERT",
+                check: $"""
+                    firm_id IS NULL OR firm_id = {firm} OR user_id = {user}
+                    OR event_type IN ('SIGN_IN_SUCCEEDED', 'SIGN_IN_FAILED', 'ACCOUNT_LOCKED', 'ACCOUNT_UNLOCKED', 'SIGNED_OUT',
+                                      'TOKEN_REFRESHED', 'TOKEN_REUSE_DETECTED', 'PASSWORD_CHANGED', 'REGISTERED',
+                                      'CLIO_LINKED', 'CLIO_SSO_FAILED')
+                    """);
         }
 
         /// <inheritdoc />
         protected override void Down(MigrationBuilder migrationBuilder)
         {
+            migrationBuilder.DisableRowLevelSecurity("auth_logs", "auth_logs_select", "auth_logs_insert");
             migrationBuilder.DropTable(
                 name: "auth_logs");
         }

@@ -39,14 +39,22 @@ public sealed class AppRoleTests(AppHostFixture fixture)
         Assert.Equal(before, await Sql.LinesAsync(fixture.OwnerConnectionString, "SELECT count(*), md5(string_agg(t::text, ',' ORDER BY t.id)) FROM auth_logs t"));
     }
 
+    // Row-level security lets a user read their own events (RowLevelSecurityTests covers the rest).
     [Fact]
     public async Task TheAppRoleCanAppendToAndReadTheAuditTrail()
     {
+        const string jordan = "5eed0003-0000-4000-8000-000000000002";
         await using var connection = new NpgsqlConnection(fixture.AppConnectionString);
         await connection.OpenAsync();
         await using var transaction = await connection.BeginTransactionAsync();
+        await using (var tenant = new NpgsqlCommand($"SELECT set_config('app.user_id', '{jordan}', true)", connection, transaction))
+        {
+            await tenant.ExecuteNonQueryAsync();
+        }
+
         await using var insert = new NpgsqlCommand(
-            "INSERT INTO auth_logs (id, event_type, user_agent) VALUES (gen_random_uuid(), 'SIGN_IN_FAILED', 'app-role-test') RETURNING id", connection, transaction);
+            $"INSERT INTO auth_logs (id, event_type, user_id, user_agent) VALUES (gen_random_uuid(), 'SIGN_IN_FAILED', '{jordan}', 'app-role-test') RETURNING id",
+            connection, transaction);
         var id = await insert.ExecuteScalarAsync();
         await using var select = new NpgsqlCommand("SELECT count(*) FROM auth_logs WHERE id = @id", connection, transaction);
         select.Parameters.AddWithValue("id", id!);

@@ -32,7 +32,11 @@ public sealed class AuthApiTests(AppHostFixture fixture)
             SELECT p.referral_code FROM consultant_profiles p JOIN users u ON u.id = p.user_id WHERE u.email = 'avery@ledgerline.example'
             """);
 
-        var profile = await fixture.Api.GetFromJsonAsync<JsonElement>($"/consultants/by-referral/{code.ToLowerInvariant()}", TestContext.Current.CancellationToken);
+        var admin = await Accounts.SignInLawFirmUserAsync(fixture, "admin@harborvale.example");
+
+        using var response = await fixture.Api.SendAsync(HttpMethod.Get, $"/consultants/by-referral/{code.ToLowerInvariant()}", admin);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var profile = await response.Content.ReadFromJsonAsync<JsonElement>(TestContext.Current.CancellationToken);
 
         Assert.Equal(code, profile.GetProperty("referralCode").GetString());
         Assert.Equal("Avery Ledger", profile.GetProperty("name").GetString());
@@ -49,7 +53,9 @@ public sealed class AuthApiTests(AppHostFixture fixture)
     [InlineData("/no/such/route")]
     public async Task UnknownResourcesAnswer404WithProblemDetails(string path)
     {
-        var response = await fixture.Api.GetAsync(new Uri(path, UriKind.Relative), TestContext.Current.CancellationToken);
+        // Referral lookups are for firm owners and admins; the unknown route answers 404 with or without a token.
+        var admin = await Accounts.SignInLawFirmUserAsync(fixture, "owner@harborvale.example");
+        using var response = await fixture.Api.SendAsync(HttpMethod.Get, path, admin);
 
         Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);

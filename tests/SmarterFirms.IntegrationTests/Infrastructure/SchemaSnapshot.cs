@@ -30,6 +30,18 @@ public static class SchemaSnapshot
             WHERE grantee = 'smarterfirms_app' AND table_schema = 'public'
             """),
         ("schema-usage", "SELECT has_schema_privilege('smarterfirms_app', 'public', 'USAGE')::text"),
+        ("column-grant", """
+            SELECT table_name, column_name, privilege_type FROM information_schema.column_privileges
+            WHERE grantee = 'smarterfirms_app' AND table_schema = 'public'
+            """),
+        ("row-level-security", """
+            SELECT relname, relrowsecurity::text, relforcerowsecurity::text FROM pg_class
+            WHERE relnamespace = 'public'::regnamespace AND relkind IN ('r', 'p')
+            """),
+        ("policy", """
+            SELECT tablename, policyname, permissive, cmd, array_to_string(roles, ','), coalesce(qual, ''), coalesce(with_check, '')
+            FROM pg_policies WHERE schemaname = 'public'
+            """),
     ];
 
     public static async Task<IReadOnlyList<string>> TakeAsync(string connectionString)

@@ -1,0 +1,22 @@
+using Microsoft.EntityFrameworkCore;
+using SmarterFirms.Data;
+
+namespace SmarterFirms.AuthApi.Access;
+
+// Who is asking, read fresh from the database: roles are not in the token, so a demoted admin loses the
+// admin's rights from the next request.
+public sealed record Caller(Guid Id, UserType Type, Guid? FirmId, FirmRole? Role)
+{
+    public bool IsConsultant => Type == UserType.Consultant;
+
+    // Only a firm's owners and admins manage its consultants, permissions, notes and audit trail.
+    public bool AdministersFirm(Guid firmId) =>
+        Type == UserType.LawFirmUser && FirmId == firmId && Role is FirmRole.Owner or FirmRole.Admin;
+
+    public bool IsFirmAdministrator => Type == UserType.LawFirmUser && FirmId is not null && Role is FirmRole.Owner or FirmRole.Admin;
+
+    public static Task<Caller?> FindAsync(AuthDbContext db, Guid userId, CancellationToken cancellationToken) =>
+        db.Users.AsNoTracking().Where(u => u.Id == userId)
+            .Select(u => new Caller(u.Id, u.Type, u.FirmId, u.Role))
+            .SingleOrDefaultAsync(cancellationToken);
+}

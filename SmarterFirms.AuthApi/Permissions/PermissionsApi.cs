@@ -1,0 +1,181 @@
+using System.ComponentModel.DataAnnotations;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using Npgsql;
+using SmarterFirms.AuthApi.Access;
+using SmarterFirms.Data;
+using SmarterFirms.Data.Entities;
+
+namespace SmarterFirms.AuthApi.Permissions;
+
+public sealed record GrantPermissionRequest([Required, MaxLength(32)] string Resource, [Required, MaxLength(16)] string Action, DateTimeOffset? ExpiresAt);
+
+public sealed record PermissionResponse(string Resource, string Action, DateTimeOffset? ExpiresAt, bool Expired, DateTimeOffset GrantedAt, Guid? GrantedById);
+
+// Granular (resource, action) grants on an association (DESIGN §3), managed by the firm's owners and admins.
+// They take effect while the association is ACTIVE and LIMITED_ACCESS (FULL_ACCESS needs none, READ_ONLY is
+// never raised by them) and until they expire. Resources and actions come from PermissionVocabulary only.
+public static class PermissionsApi
+{
+    public static RouteGroupBuilder MapPermissionsApi(this IEndpointRouteBuilder routes)
+    {
+        var group = routes.MapGroup("/associations/{id:guid}/permissions").WithTags("Permissions").RequireAuthorization();
+        group.MapGet("/", ListAsync).WithSummary("The association's explicit permissions, expired ones marked.");
+        group.MapPost("/", GrantAsync).WithSummary("Grant (resource, action), optionally until expiresAt; granting again replaces the expiry.");
+        group.MapDelete("/{resource}/{action}", RevokeAsync).WithSummary("Revoke one (resource, action).");
+        return group;
+    }
+
+    private static async Task<Results<Ok<List<PermissionResponse>>, ProblemHttpResult>> ListAsync(
+        Guid id, [AsParameters] FirmServices s, CancellationToken cancellationToken)
+    {
+        var (association, denied) = await AuthorizeAsync(s, id, cancellationToken);
+        if (denied is not null)
+        {
+            return denied;
+        }
+
+        var now = s.Time.GetUtcNow();
+        var permissions = await s.Db.ConsultantPermissions.AsNoTracking()
+            .Where(p => p.FirmId == association!.FirmId && p.AssociationId == association.Id)
+            .OrderBy(p => p.Resource).ThenBy(p => p.Action)
+            .ToListAsync(cancellationToken);
+        return TypedResults.Ok(permissions.Select(p => Response(p, now)).ToList());
+    }
+
+    private static async Task<Results<Created<PermissionResponse>, Ok<PermissionResponse>, ValidationProblem, ProblemHttpResult>> GrantAsync(
+        Guid id, GrantPermissionRequest request, [AsParameters] FirmServices s, CancellationToken cancellationToken)
+    {
+        var now = s.Time.GetUtcNow();
+        if (VocabularyProblem(request.Resource, request.Action) is { } invalid)
+        {
+            return invalid;
+        }
+
+        if (request.ExpiresAt is { } expiresAt && expiresAt <= now)
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["expiresAt"] = ["Give a time in the future, or none for no expiry."] });
+        }
+
+        var (association, denied) = await AuthorizeAsync(s, id, cancellationToken);
+        if (denied is not null)
+        {
+            return denied;
+        }
+
+        await using var transaction = await s.Db.Database.BeginTransactionAsync(cancellationToken);
+        var status = await s.Db.FirmConsultantAssociations
+            .FromSql($"SELECT * FROM firm_consultant_associations WHERE id = {association!.Id} AND firm_id = {association.FirmId} FOR UPDATE")
+            .Select(a => a.Status).SingleAsync(cancellationToken);
+        if (status == AssociationStatus.Revoked)
+        {
+            return Problems.Conflict("Association revoked", "A revoked association takes no permissions; invite the consultant again first.");
+        }
+
+        var permission = await s.Db.ConsultantPermissions.SingleOrDefaultAsync(
+            p => p.FirmId == association.FirmId && p.AssociationId == association.Id && p.Resource == request.Resource && p.Action == request.Action,
+            cancellationToken);
+        var created = permission is null;
+        if (permission is null)
+        {
+            permission = new ConsultantPermission
+            {
+                Id = Guid.CreateVersion7(),
+                AssociationId = association.Id,
+                FirmId = association.FirmId,
+                Resource = request.Resource,
+                Action = request.Action,
+            };
+            s.Db.ConsultantPermissions.Add(permission);
+        }
+
+        permission.ExpiresAt = request.ExpiresAt;
+        permission.GrantedAt = now;
+        permission.GrantedById = s.UserId;
+        s.Audit.Record(AuthEventType.PermissionGranted, association.ConsultantId, association.FirmId, s.UserId,
+            new { associationId = association.Id, request.Resource, request.Action, request.ExpiresAt, replaced = !created });
+        try
+        {
+            await s.Db.SaveChangesAsync(cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+        }
+        catch (DbUpdateException e) when (e.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
+        {
+            return Problems.Conflict("Granted concurrently", "The same permission was granted at the same moment; read the permissions again.");
+        }
+
+        var response = Response(permission, now);
+        return created
+            ? TypedResults.Created($"/associations/{association.Id}/permissions", response)
+            : TypedResults.Ok(response);
+    }
+
+    private static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> RevokeAsync(
+        Guid id, string resource, string action, [AsParameters] FirmServices s, CancellationToken cancellationToken)
+    {
+        if (VocabularyProblem(resource, action) is { } invalid)
+        {
+            return invalid;
+        }
+
+        var (association, denied) = await AuthorizeAsync(s, id, cancellationToken);
+        if (denied is not null)
+        {
+            return denied;
+        }
+
+        await using var transaction = await s.Db.Database.BeginTransactionAsync(cancellationToken);
+        var removed = await s.Db.ConsultantPermissions
+            .Where(p => p.FirmId == association!.FirmId && p.AssociationId == association.Id && p.Resource == resource && p.Action == action)
+            .ExecuteDeleteAsync(cancellationToken);
+        if (removed == 0)
+        {
+            return Problems.NotFound("Permission not granted", $"The association has no {resource}:{action} permission to revoke.");
+        }
+
+        s.Audit.Record(AuthEventType.PermissionRevoked, association!.ConsultantId, association.FirmId, s.UserId,
+            new { associationId = association.Id, resource, action });
+        await s.Db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return TypedResults.NoContent();
+    }
+
+    private sealed record Target(Guid Id, Guid FirmId, Guid ConsultantId);
+
+    // Only the owners and admins of the association's firm manage its permissions; an association the caller
+    // cannot see answers 403 like one that does not exist.
+    private static async Task<(Target? Association, ProblemHttpResult? Denied)> AuthorizeAsync(
+        FirmServices s, Guid id, CancellationToken cancellationToken)
+    {
+        var association = await s.Db.FirmConsultantAssociations.AsNoTracking().Where(a => a.Id == id)
+            .Select(a => new Target(a.Id, a.FirmId, a.ConsultantId)).SingleOrDefaultAsync(cancellationToken);
+        if (association is null)
+        {
+            return (null, await s.Denials.ForbidAsync(null, "This association does not exist or is not yours.", cancellationToken, new { associationId = id }));
+        }
+
+        return (await s.CallerAsync(cancellationToken))?.AdministersFirm(association.FirmId) == true
+            ? (association, null)
+            : (association, await s.Denials.ForbidAsync(association.FirmId,
+                "Only an owner or admin of the association's firm manages its permissions.", cancellationToken, new { associationId = id }));
+    }
+
+    private static ValidationProblem? VocabularyProblem(string resource, string action)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (!PermissionVocabulary.IsResource(resource))
+        {
+            errors["resource"] = [$"Use one of: {string.Join(", ", PermissionVocabulary.Resources)}."];
+        }
+
+        if (!PermissionVocabulary.IsAction(action))
+        {
+            errors["action"] = [$"Use one of: {string.Join(", ", PermissionVocabulary.Actions)}."];
+        }
+
+        return errors.Count > 0 ? TypedResults.ValidationProblem(errors) : null;
+    }
+
+    private static PermissionResponse Response(ConsultantPermission p, DateTimeOffset now) =>
+        new(p.Resource, p.Action, p.ExpiresAt, p.ExpiresAt is { } at && at <= now, p.GrantedAt, p.GrantedById);
+}

@@ -1,0 +1,183 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text.RegularExpressions;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Storage;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using OpenTelemetry.Trace;
+using SmarterFirms.Data;
+using SmarterFirms.Data.Entities;
+using SmarterFirms.Data.Tenancy;
+using SmarterFirms.IntegrationTests.Infrastructure;
+
+namespace SmarterFirms.IntegrationTests;
+
+// How the tenant reaches Postgres (Data/Tenancy/TenantSettingsInterceptor): in the same batch as a statement
+// outside a transaction, once at the start of a transaction, and never anywhere it was not asked for.
+public sealed partial class TenantSettingsTests(AppHostFixture fixture)
+{
+    private static readonly Guid HarborVale = Guid.Parse("5eed0001-0000-4000-8000-000000000001");
+    private static readonly Guid HarborValeAdmin = Guid.Parse("5eed0002-0000-4000-8000-000000000002");
+    private static readonly Guid Avery = Guid.Parse("5eed0003-0000-4000-8000-000000000001");
+
+    [GeneratedRegex(@"Executed DbCommand[^\n]*\[Parameters=\[(?<parameters>[^\n]*)\], CommandType[^\n]*\n(?<sql>(?:\s{6,}[^\n]*\n)+)")]
+    private static partial Regex ExecutedCommand();
+
+    [Fact]
+    public async Task TheAccessCheckIsOneCommandCarryingTheTenantSettings()
+    {
+        await using var api = await AuthApiProcess.StartAsync(fixture, FirmData.ApiProcessSettings(
+            ("Logging__LogLevel__Microsoft.EntityFrameworkCore.Database.Command", "Information")));
+        var token = await FirmData.SignInLawFirmUserAsync(fixture, api.Client, "member@harborvale.example");
+        var path = $"/firms/{HarborVale}/access-check?resource=matters&action=read";
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.True((await api.Client.CallAsync(HttpMethod.Get, path, token)).AssertStatus(HttpStatusCode.OK).Body.GetProperty("allowed").GetBoolean());
+        }
+
+        await Task.Delay(500, TestContext.Current.CancellationToken);
+        var mark = api.Output.Length;
+        (await api.Client.CallAsync(HttpMethod.Get, path, token)).AssertStatus(HttpStatusCode.OK);
+        await Task.Delay(500, TestContext.Current.CancellationToken);
+
+        var commands = ExecutedCommand().Matches(api.Output[mark..]).ToList();
+        // The session check, before anyone is known (nothing to set), then the check itself with its settings.
+        Assert.Equal(2, commands.Count);
+        Assert.Contains("FROM user_sessions", commands[0].Groups["sql"].Value, StringComparison.Ordinal);
+        Assert.DoesNotContain("__app_user_id", commands[0].Groups["parameters"].Value, StringComparison.Ordinal);
+        Assert.Contains("LEFT JOIN consultant_permissions", commands[1].Groups["sql"].Value, StringComparison.Ordinal);
+        Assert.Contains("__app_user_id='?', __app_firm_id='?'", commands[1].Groups["parameters"].Value, StringComparison.Ordinal);
+    }
+
+    private sealed class FixedTenant(TenantContext tenant) : ITenantContextAccessor
+    {
+        public TenantContext? Current => tenant;
+    }
+
+    // The data layer alone, as the API wires it, with every statement captured as a trace span.
+    private async Task<(IHost Host, TenantContext Tenant, List<Activity> Spans)> StartDataLayerAsync()
+    {
+        var spans = new List<Activity>();
+        var tenant = new TenantContext();
+        var builder = Host.CreateApplicationBuilder();
+        builder.Configuration["ConnectionStrings:authdb"] = fixture.AppConnectionString;
+        builder.AddServiceDefaults();
+        builder.AddAuthDbContext();
+        builder.Services.AddSingleton<ITenantContextAccessor>(new FixedTenant(tenant));
+        builder.Services.AddSingleton<TenantSettingsInterceptor>();
+        builder.Services.ConfigureDbContext<AuthDbContext>((services, options) => options.AddInterceptors(services.GetRequiredService<TenantSettingsInterceptor>()));
+        builder.Services.ConfigureOpenTelemetryTracerProvider(t => t.AddInMemoryExporter(spans));
+        var host = builder.Build();
+        await host.StartAsync(TestContext.Current.CancellationToken);
+        return (host, tenant, spans);
+    }
+
+    // Npgsql's spans are process-wide: keep the ones this test's DbContext made (EF aliases its tables; the
+    // interceptor names its parameters), not those of tests running beside it.
+    private static List<string> Statements(IHost host, List<Activity> spans)
+    {
+        host.Services.GetRequiredService<TracerProvider>().ForceFlush();
+        var statements = spans.Where(s => s.Source.Name == "Npgsql")
+            .Select(s => (s.GetTagItem("db.query.text") ?? s.GetTagItem("db.statement"))?.ToString() ?? "")
+            .Where(s => s.Contains("@__app_user_id", StringComparison.Ordinal)
+                || s.Contains("FROM firm_consultant_associations AS f", StringComparison.Ordinal)
+                || s.Contains("INSERT INTO auth_logs", StringComparison.Ordinal))
+            .ToList();
+        spans.Clear();
+        return statements;
+    }
+
+    [Fact]
+    public async Task AQueryOutsideATransactionCarriesTheSettingsInItsOwnBatchAndOnlyWhileATenantIsSet()
+    {
+        var (host, tenant, spans) = await StartDataLayerAsync();
+        using var _ = host;
+        var ct = TestContext.Current.CancellationToken;
+        var harborVale = await Sql.ScalarAsync<long>(fixture.OwnerConnectionString, $"SELECT count(*) FROM firm_consultant_associations WHERE firm_id = '{HarborVale}'");
+        var avery = await Sql.ScalarAsync<long>(fixture.OwnerConnectionString, $"SELECT count(*) FROM firm_consultant_associations WHERE consultant_id = '{Avery}'");
+
+        await using var scope = host.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<AuthDbContext>();
+        Statements(host, spans);
+        tenant.UserId = HarborValeAdmin;
+        tenant.FirmId = HarborVale;
+        var asAdmin = await db.FirmConsultantAssociations.CountAsync(ct);
+        var adminStatements = Statements(host, spans);
+        // A scalar command answers its own first column, not the prefix's.
+        var scalar = await db.GetService<IRelationalCommandBuilderFactory>().Create()
+            .Append("SELECT count(*) FROM firm_consultant_associations AS f").Build()
+            .ExecuteScalarAsync(new RelationalCommandParameterObject(db.GetService<IRelationalConnection>(), null, null, db, db.GetService<Microsoft.EntityFrameworkCore.Diagnostics.IRelationalCommandDiagnosticsLogger>()), ct);
+        Statements(host, spans);
+        tenant.UserId = Avery;
+        tenant.FirmId = null;
+        var asAvery = await db.FirmConsultantAssociations.CountAsync(ct);
+        tenant.UserId = null;
+        var asNobody = await db.FirmConsultantAssociations.CountAsync(ct);
+        var nobodyStatements = Statements(host, spans);
+
+        Assert.Equal((harborVale, harborVale, avery, 0), ((long)asAdmin, (long)scalar!, (long)asAvery, asNobody));
+        var statement = Assert.Single(adminStatements);
+        Assert.StartsWith("SELECT set_config('app.user_id', @__app_user_id, true), set_config('app.firm_id', @__app_firm_id, true);", statement, StringComparison.Ordinal);
+        Assert.Contains("FROM firm_consultant_associations", statement, StringComparison.Ordinal);
+        Assert.DoesNotContain("set_config", nobodyStatements[^1], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ATransactionGetsTheSettingsOnceAtItsStartAndAgainOnlyWhenTheTenantChanges()
+    {
+        var (host, tenant, spans) = await StartDataLayerAsync();
+        using var _ = host;
+        var ct = TestContext.Current.CancellationToken;
+        await using var scope = host.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<AuthDbContext>();
+        tenant.UserId = HarborValeAdmin;
+        tenant.FirmId = HarborVale;
+
+        await using (var transaction = await db.Database.BeginTransactionAsync(ct))
+        {
+            var visible = await db.FirmConsultantAssociations.CountAsync(a => a.ConsultantId != Avery, ct);
+            db.AuthLogs.Add(new AuthLog
+            {
+                Id = Guid.CreateVersion7(), EventType = AuthEventType.AccessDenied, UserId = HarborValeAdmin, FirmId = HarborVale,
+                UserAgent = "tenant-settings-rolled-back", OccurredAt = DateTimeOffset.UtcNow,
+            });
+            await db.SaveChangesAsync(ct);
+            tenant.UserId = Avery;
+            tenant.FirmId = null;
+            var asAvery = await db.FirmConsultantAssociations.CountAsync(a => a.ConsultantId != Avery, ct);
+            await transaction.RollbackAsync(ct);
+            Assert.True(visible > 0);
+            Assert.Equal(0, asAvery);
+        }
+
+        var statements = Statements(host, spans);
+        Assert.Equal(2, statements.Count(s => s.Contains("set_config", StringComparison.Ordinal)));
+        Assert.All(statements.Where(s => s.Contains("auth_logs", StringComparison.Ordinal) || s.Contains("firm_consultant_associations", StringComparison.Ordinal)),
+            s => Assert.DoesNotContain("set_config", s, StringComparison.Ordinal));
+        Assert.Equal(0L, await Sql.ScalarAsync<long>(fixture.OwnerConnectionString, "SELECT count(*) FROM auth_logs WHERE user_agent = 'tenant-settings-rolled-back'"));
+    }
+
+    [Fact]
+    public async Task SaveChangesAlwaysRunsInATransactionSoItsWritesGetTheSettings()
+    {
+        var (host, tenant, spans) = await StartDataLayerAsync();
+        using var _ = host;
+        await using var scope = host.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<AuthDbContext>();
+        tenant.UserId = HarborValeAdmin;
+        tenant.FirmId = HarborVale;
+        var id = Guid.CreateVersion7();
+
+        db.AuthLogs.Add(new AuthLog
+        {
+            Id = id, EventType = AuthEventType.AccessDenied, UserId = HarborValeAdmin, FirmId = HarborVale, UserAgent = "tenant-settings-test",
+            OccurredAt = DateTimeOffset.UtcNow,
+        });
+        await db.SaveChangesAsync(TestContext.Current.CancellationToken); // an INSERT for HarborVale passes its RLS check
+
+        Assert.Equal(1L, await Sql.ScalarAsync<long>(fixture.OwnerConnectionString, $"SELECT count(*) FROM auth_logs WHERE id = '{id}'"));
+        Assert.Single(Statements(host, spans), s => s.Contains("set_config", StringComparison.Ordinal));
+    }
+}
