@@ -12,6 +12,7 @@ internal static class AccessBenchmark
     private const string Route = "/firms/{firmId}/access-check";
     private const int QueriesPerSample = 100_000;
     private const int Verified = 500;
+    private const string RawSqlApplication = "smarterfirms-benchmarks";
 
     public static async Task RunAsync(BenchmarkStack stack, BenchmarkOptions options, Report report)
     {
@@ -29,7 +30,7 @@ internal static class AccessBenchmark
         var tokenHolders = data.TokenHolderQueries(QueriesPerSample, seed: 1);
         var anyAssociation = data.AnyAssociationQueries(QueriesPerSample, seed: 2);
 
-        var appBuilder = new NpgsqlDataSourceBuilder(stack.AppConnectionString);
+        var appBuilder = new NpgsqlDataSourceBuilder(stack.AppConnectionString) { ConnectionStringBuilder = { ApplicationName = RawSqlApplication } };
         AccessDataSet.MapEnums(appBuilder);
         await using var appDataSource = appBuilder.Build();
         var checks = new List<AccessCheckSql>();
@@ -61,6 +62,7 @@ internal static class AccessBenchmark
             {
                 await Api.SignInAsync(api, consultants);
                 await VerifyAsync("API", tokenHolders.Take(Verified), q => CheckThroughApiAsync(api, consultants, q), report);
+                await CompareStatementsAsync(stack.OwnerConnectionString, report);
                 figures.Add(new Figure($"GET {Route}", options.Clients,
                     client => Walk(tokenHolders, client, options.Clients, q => CheckThroughApiAsync(api, consultants, q))));
             }
@@ -69,7 +71,7 @@ internal static class AccessBenchmark
                 report.Note($"GET {Route} is not in this API's OpenAPI document yet: the API figure was not measured.");
             }
 
-            var measured = await Load.MeasureAsync(options, [.. figures]);
+            var measured = await Load.MeasureAsync(options, stack.Cpu, [.. figures]);
             report.Add(measured);
             if (throughApi)
             {
@@ -103,6 +105,38 @@ internal static class AccessBenchmark
             await check(queries[next++ % queries.Length]);
             return true;
         };
+    }
+
+    // The raw SQL must be the API's own statement: Postgres shows the last statement of each of the API's connections.
+    private static async Task CompareStatementsAsync(string ownerConnectionString, Report report)
+    {
+        await using var connection = new NpgsqlConnection(ownerConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(
+            "SELECT DISTINCT query FROM pg_stat_activity WHERE usename = 'smarterfirms_app' AND application_name <> $1 AND query LIKE '%consultant_permissions%'",
+            connection)
+        {
+            Parameters = { new() { Value = RawSqlApplication } },
+        };
+        var statements = new List<string>();
+        await using (var reader = await command.ExecuteReaderAsync())
+        {
+            while (await reader.ReadAsync())
+            {
+                statements.Add(reader.GetString(0));
+            }
+        }
+
+        static string Normalize(string sql) => string.Join(' ', sql.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
+        if (statements.Any(s => Normalize(s) == Normalize(AccessCheckSql.LookupSql)))
+        {
+            report.Note("The raw-SQL statement is the API's own, word for word (compared with the API's connections in pg_stat_activity).");
+        }
+        else
+        {
+            report.Note("WARNING: the raw-SQL statement differs from what the API ran: "
+                + (statements.Count == 0 ? "no API statement was found in pg_stat_activity." : Normalize(statements[0])));
+        }
     }
 
     // The figures only count if both sides give the documented answers.

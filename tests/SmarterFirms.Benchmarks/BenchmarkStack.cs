@@ -1,3 +1,4 @@
+using System.Globalization;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Microsoft.Extensions.DependencyInjection;
@@ -18,6 +19,7 @@ internal sealed class BenchmarkStack : IAsyncDisposable
     public string OwnerConnectionString { get; private set; } = "";
     public string AppConnectionString { get; private set; } = "";
     public Uri ApiAddress { get; private set; } = null!;
+    public CpuProbe Cpu { get; private set; } = CpuProbe.None;
 
     public static async Task<BenchmarkStack> StartAsync()
     {
@@ -72,7 +74,16 @@ internal sealed class BenchmarkStack : IAsyncDisposable
             Password = appPassword,
         }.ConnectionString;
         ApiAddress = _app.GetEndpoint("authapi", "http");
+        Cpu = new CpuProbe(ProcessId("authapi"), ProcessId("postgres"));
     }
+
+    // The process the orchestrator started for a resource (for a project, `dotnet run`, whose child is the service).
+    private int? ProcessId(string resource) =>
+        _app!.ResourceNotifications.TryGetCurrentState(resource, out var state)
+        && state.Snapshot.Properties.FirstOrDefault(p => p.Name == "executable.pid")?.Value is { } pid
+        && int.TryParse(Convert.ToString(pid, CultureInfo.InvariantCulture), out var id)
+            ? id
+            : null;
 
     public async ValueTask DisposeAsync()
     {

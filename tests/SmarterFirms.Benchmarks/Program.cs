@@ -23,6 +23,11 @@ catch (ArgumentException e)
 
 Report.Progress("starting the AppHost (local Postgres, migrations, API)");
 await using var stack = await BenchmarkStack.StartAsync();
+if (!stack.Cpu.IsAvailable)
+{
+    Report.Progress("the API's or Postgres's process id is unknown: the cpu ms/op columns stay empty");
+}
+
 var report = new Report();
 if (options.Mode is BenchmarkMode.SignIn or BenchmarkMode.All)
 {

@@ -36,12 +36,13 @@ internal sealed class Report
             $"Machine load average (1 min): {_loadAtStart} at the start, {LoadAverage()} at the end (other work on the cores skews every figure; compare ratios)");
         text.AppendLine();
 
-        string[] header = ["figure", "clients", "seconds", "ops", "ops/s", "p50 ms", "p99 ms", "errors"];
+        string[] header = ["figure", "clients", "seconds", "ops", "ops/s", "p50 ms", "p99 ms", "errors", "cpu ms/op: api", "postgres", "bench"];
         text.Append(Table(header, _measurements.Select(m => new[]
         {
             m.Name, m.Clients.ToString(CultureInfo.InvariantCulture), m.Seconds.ToString("0.#", CultureInfo.InvariantCulture),
             m.Operations.ToString(CultureInfo.InvariantCulture),
             Rate(m.PerSecond), Ms(m.P50Ms), Ms(m.P99Ms), m.Errors.ToString(CultureInfo.InvariantCulture),
+            CpuMs(m.CpuMsPerOperation.Api), CpuMs(m.CpuMsPerOperation.Postgres), CpuMs(m.CpuMsPerOperation.Bench),
         })));
 
         if (_comparisons.Count > 0)
@@ -54,6 +55,8 @@ internal sealed class Report
             })));
         }
 
+        _notes.Insert(0, "cpu ms/op: CPU time per completed operation (user + system, from /proc) of the API process tree, the Postgres server "
+            + "with its backends, and this benchmark process (client, or the in-process hash), over the measured windows.");
         foreach (var note in _notes)
         {
             text.AppendLine().Append("* ").Append(note);
@@ -85,6 +88,9 @@ internal sealed class Report
         File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "unknown";
 
     public static string Rate(double value) => double.IsNaN(value) ? "-" : value.ToString(value < 100 ? "0.0" : "0", CultureInfo.InvariantCulture);
+
+    private static string CpuMs(double value) =>
+        double.IsNaN(value) ? "-" : value.ToString(value < 1 ? "0.000" : value < 10 ? "0.00" : "0.0", CultureInfo.InvariantCulture);
 
     public static string Ms(double value) => double.IsNaN(value) ? "-" : value.ToString(value < 10 ? "0.00" : "0.0", CultureInfo.InvariantCulture);
 }

@@ -36,7 +36,7 @@ internal static class SignInBenchmark
         await Api.SignInAsync(api, consultants);
         var bodies = consultants.Select(c => JsonSerializer.SerializeToUtf8Bytes(new { email = c.Email, password = c.Password })).ToArray();
 
-        var figures = await Load.MeasureAsync(options,
+        var figures = await Load.MeasureAsync(options, stack.Cpu,
             new Figure("password verify, in-process, 1 thread", 1, _ => verify),
             new Figure($"password verify, in-process, {cores} threads", cores, _ => verify),
             // (b) POST /auth/login through the API, spread over several consultants.
