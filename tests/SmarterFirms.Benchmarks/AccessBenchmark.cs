@@ -43,8 +43,8 @@ internal static class AccessBenchmark
 
             await VerifyAsync("raw SQL", tokenHolders.Take(Verified).Concat(anyAssociation.Take(Verified)), q => checks[0].IsAllowedAsync(q), report);
 
-            var limited = tokenHolders.First(q => q.Expected);
-            Report.Progress($"plan of the raw-SQL lookup for one check:{Environment.NewLine}{await AccessCheckSql.ExplainAsync(appDataSource, limited)}");
+            var sample = tokenHolders.First(q => q.Expected);
+            Report.Progress($"plan of the raw-SQL lookup for one check:{Environment.NewLine}{await AccessCheckSql.ExplainAsync(appDataSource, sample)}");
 
             report.Note($"Raw SQL: {AccessCheckSql.Description}. The first raw-SQL figure uses the same (consultant, firm, resource, action) "
                 + "checks as the API figure; the second spreads them over every association of the data set.");
