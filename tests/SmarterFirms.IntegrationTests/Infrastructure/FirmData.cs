@@ -39,9 +39,11 @@ public static class FirmData
 
     private static async Task<FirmUser> UserAsync(AppHostFixture fixture, string email, string role) =>
         new((Guid)(await Sql.RowAsync(fixture.OwnerConnectionString, $"SELECT id FROM users WHERE email = '{email}'"))["id"]!,
-            email, role, await Accounts.SignInLawFirmUserAsync(fixture, email));
+            // Fresh firms exist only in our database, not in the Clio stand-in: their users get a token signed with the
+            // API's own key for a real session row (the SSO flow itself is tested with the stand-in's users).
+            email, role, await SignInLawFirmUserAsync(fixture, fixture.Api, email));
 
-    // A law-firm user's token for an API process of its own (AuthApiProcess: its issuer is its own address).
+    // A law-firm user's token for the given API (for an AuthApiProcess, its issuer is its own address).
     public static async Task<string> SignInLawFirmUserAsync(AppHostFixture fixture, HttpClient api, string email)
     {
         var user = await Sql.RowAsync(fixture.OwnerConnectionString, $"SELECT id, firm_id FROM users WHERE email = '{email}'");
