@@ -27,6 +27,11 @@ internal static class AccessBenchmark
             + "; status 80% ACTIVE / 10% PENDING / 10% REVOKED, access 20% FULL / 30% READ_ONLY / 50% LIMITED"
             + " (the permission rows: 70% no expiry, 20% later, 10% expired).");
 
+        if (options.OwnerSql is { } ownerSql)
+        {
+            report.Note($"Run as the owner after the load: {ownerSql}");
+        }
+
         var tokenHolders = data.TokenHolderQueries(QueriesPerSample, seed: 1);
         var anyAssociation = data.AnyAssociationQueries(QueriesPerSample, seed: 2);
 

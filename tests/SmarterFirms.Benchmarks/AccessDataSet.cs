@@ -148,6 +148,12 @@ internal sealed class AccessDataSet
             await loader.DisposeAsync();
         }
 
+        if (!string.IsNullOrWhiteSpace(options.OwnerSql))
+        {
+            Report.Progress($"as the owner: {options.OwnerSql}");
+            await ExecuteAsync(connection, options.OwnerSql);
+        }
+
         // Fresh statistics, and a vacuum so the measured reads neither set hint bits nor miss the visibility map.
         var started = Stopwatch.GetTimestamp();
         await ExecuteAsync(connection, "VACUUM (ANALYZE) firms, users, firm_consultant_associations, consultant_permissions");

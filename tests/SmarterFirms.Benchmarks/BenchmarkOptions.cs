@@ -24,6 +24,7 @@ internal sealed record BenchmarkOptions
           --firms N               access: firms bulk-loaded (default 100000)
           --associations N        access: firm_consultant_associations (default 1000000)
           --permissions N         access: consultant_permissions rows (default 10000000)
+          --owner-sql "SQL"       access: run as the owner after the bulk load, before ANALYZE (to try an index, say)
         """;
 
     public BenchmarkMode Mode { get; init; }
@@ -36,6 +37,7 @@ internal sealed record BenchmarkOptions
     public int Firms { get; init; } = 100_000;
     public int Associations { get; init; } = 1_000_000;
     public long Permissions { get; init; } = 10_000_000;
+    public string? OwnerSql { get; init; }
 
     public static BenchmarkOptions Parse(string[] args)
     {
@@ -74,6 +76,7 @@ internal sealed record BenchmarkOptions
                 "--firms" => options with { Firms = (int)Positive(args[i], value) },
                 "--associations" => options with { Associations = (int)Positive(args[i], value) },
                 "--permissions" => options with { Permissions = (long)NonNegative(args[i], value) },
+                "--owner-sql" => options with { OwnerSql = value },
                 _ => throw new ArgumentException($"Unknown option {args[i]}."),
             };
         }
