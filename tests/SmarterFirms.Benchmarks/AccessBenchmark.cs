@@ -95,7 +95,7 @@ internal static class AccessBenchmark
     private static async ValueTask<bool> CheckThroughApiAsync(HttpClient api, BenchConsultant[] consultants, AccessQuery query)
     {
         using var request = Api.Get($"/firms/{query.FirmId}/access-check?resource={query.Resource}&action={query.Action}",
-            consultants[query.Client].AccessToken);
+            consultants[query.Consultant].AccessToken);
         var body = await Api.SendAsync(api, request, HttpStatusCode.OK);
         using var answer = JsonDocument.Parse(body);
         return answer.RootElement.GetProperty("allowed").GetBoolean();

@@ -8,7 +8,7 @@ using SmarterFirms.Data.Entities;
 namespace SmarterFirms.Benchmarks;
 
 // One access check to make: who asks, for which firm, and the answer the seeded data implies.
-internal sealed record AccessQuery(int Client, Guid ConsultantId, Guid FirmId, string Resource, string Action, bool Expected);
+internal sealed record AccessQuery(int Consultant, Guid ConsultantId, Guid FirmId, string Resource, string Action, bool Expected);
 
 // Firms, consultants, associations and permission rows at scale, loaded with binary COPY as the owner role.
 // Every row is a pure function of its index (a fixed hash), so the expected answer of any check is known without

@@ -25,6 +25,7 @@ internal sealed record BenchmarkOptions
           --associations N        access: firm_consultant_associations (default 1000000)
           --permissions N         access: consultant_permissions rows (default 10000000)
           --owner-sql "SQL"       access: run as the owner after the bulk load, before ANALYZE (to try an index, say)
+          --api-env KEY=VALUE     an environment variable for the API process (repeatable; to try a setting, say)
         """;
 
     public BenchmarkMode Mode { get; init; }
@@ -38,6 +39,7 @@ internal sealed record BenchmarkOptions
     public int Associations { get; init; } = 1_000_000;
     public long Permissions { get; init; } = 10_000_000;
     public string? OwnerSql { get; init; }
+    public IReadOnlyList<KeyValuePair<string, string>> ApiEnvironment { get; init; } = [];
 
     public static BenchmarkOptions Parse(string[] args)
     {
@@ -77,6 +79,10 @@ internal sealed record BenchmarkOptions
                 "--associations" => options with { Associations = (int)Positive(args[i], value) },
                 "--permissions" => options with { Permissions = (long)NonNegative(args[i], value) },
                 "--owner-sql" => options with { OwnerSql = value },
+                "--api-env" when value.IndexOf('=', StringComparison.Ordinal) > 0 => options with
+                {
+                    ApiEnvironment = [.. options.ApiEnvironment, new(value[..value.IndexOf('=', StringComparison.Ordinal)], value[(value.IndexOf('=', StringComparison.Ordinal) + 1)..])],
+                },
                 _ => throw new ArgumentException($"Unknown option {args[i]}."),
             };
         }

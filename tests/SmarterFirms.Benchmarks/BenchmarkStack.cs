@@ -21,12 +21,12 @@ internal sealed class BenchmarkStack : IAsyncDisposable
     public Uri ApiAddress { get; private set; } = null!;
     public CpuProbe Cpu { get; private set; } = CpuProbe.None;
 
-    public static async Task<BenchmarkStack> StartAsync()
+    public static async Task<BenchmarkStack> StartAsync(BenchmarkOptions options)
     {
         var stack = new BenchmarkStack();
         try
         {
-            await stack.InitializeAsync();
+            await stack.InitializeAsync(options);
             return stack;
         }
         catch
@@ -36,7 +36,7 @@ internal sealed class BenchmarkStack : IAsyncDisposable
         }
     }
 
-    private async Task InitializeAsync()
+    private async Task InitializeAsync(BenchmarkOptions options)
     {
         using var cts = new CancellationTokenSource(StartTimeout);
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.SmarterFirms_AppHost>(
@@ -55,10 +55,14 @@ internal sealed class BenchmarkStack : IAsyncDisposable
         }
 
         // Every benchmark client comes from one address: the per-address throttles would measure themselves.
-        builder.CreateResourceBuilder(builder.Resources.OfType<ProjectResource>().Single(r => r.Name == "authapi"))
+        var api = builder.CreateResourceBuilder(builder.Resources.OfType<ProjectResource>().Single(r => r.Name == "authapi"))
             .WithEnvironment("RateLimiting__SignIn__PermitLimit", "100000000")
             .WithEnvironment("RateLimiting__Registration__PermitLimit", "100000000")
             .WithEnvironment("RateLimiting__ReferralLookup__PermitLimit", "100000000");
+        foreach (var (key, value) in options.ApiEnvironment)
+        {
+            api.WithEnvironment(key, value);
+        }
 
         _app = await builder.BuildAsync(cts.Token);
         await _app.StartAsync(cts.Token);

@@ -22,7 +22,7 @@ catch (ArgumentException e)
 }
 
 Report.Progress("starting the AppHost (local Postgres, migrations, API)");
-await using var stack = await BenchmarkStack.StartAsync();
+await using var stack = await BenchmarkStack.StartAsync(options);
 if (!stack.Cpu.IsAvailable)
 {
     Report.Progress("the API's or Postgres's process id is unknown: the cpu ms/op columns stay empty");

@@ -55,6 +55,11 @@ internal sealed class Report
             })));
         }
 
+        if (options.ApiEnvironment.Count > 0)
+        {
+            _notes.Insert(0, "API environment set for this run: " + string.Join(", ", options.ApiEnvironment.Select(e => $"{e.Key}={e.Value}")));
+        }
+
         _notes.Insert(0, "cpu ms/op: CPU time per completed operation (user + system, from /proc) of the API process tree, the Postgres server "
             + "with its backends, and this benchmark process (client, or the in-process hash), over the measured windows.");
         foreach (var note in _notes)
