@@ -41,6 +41,11 @@ internal static class SignInBenchmark
         }
 
         var bodies = consultants.Select(c => JsonSerializer.SerializeToUtf8Bytes(new { email = c.Email, password = c.Password })).ToArray();
+        // Failed sign-ins: a wrong password for an account of its own (it locks after five; a locked account still
+        // costs the same hash) and emails nobody has. Both must answer the same, after the same work.
+        var target = (await Api.RegisterConsultantsAsync(api, 1))[0];
+        var wrongPassword = JsonSerializer.SerializeToUtf8Bytes(new { email = target.Email, password = "not the password of this account" });
+        var failure = 0L;
 
         var figures = await Load.MeasureAsync(options, stack.Cpu,
             new Figure("password verify, in-process, 1 thread", 1, _ => verify),
@@ -59,6 +64,9 @@ internal static class SignInBenchmark
                     return body.AsSpan().IndexOf("\"accessToken\""u8) >= 0;
                 };
             }),
+            new Figure("POST /auth/login, wrong password (401)", options.LoginClients, _ => () => FailAsync(api, wrongPassword)),
+            new Figure("POST /auth/login, unknown email (401)", options.LoginClients, _ => () => FailAsync(api,
+                JsonSerializer.SerializeToUtf8Bytes(new { email = $"nobody-{Interlocked.Increment(ref failure)}@benchmarks.example", password = "not the password of this account" }))),
             // (c) The token check alone, then an authenticated request (token validation, the session check, one query)
             // against a bare endpoint.
             new Figure("access-token validation (ES256), in-process, 1 thread", 1, _ => tokens.ValidateAsync),
@@ -78,16 +86,29 @@ internal static class SignInBenchmark
                 return Encoding.UTF8.GetString(await Api.SendAsync(api, request, HttpStatusCode.OK)) == "Healthy";
             }));
         report.Add(figures);
-        var (single, parallel, signIns, validation, me, alive) = (figures[0], figures[1], figures[2], figures[3], figures[4], figures[5]);
+        var (single, parallel, signIns, wrong, unknown, validation, me, alive) =
+            (figures[0], figures[1], figures[2], figures[3], figures[4], figures[5], figures[6], figures[7]);
 
         report.Compare("sign-ins/s through the API", signIns.PerSecond, $"verifies/s, {cores} threads in-process", parallel.PerSecond);
         report.Compare("sign-ins/s through the API", signIns.PerSecond, $"Keycloak sizing: 15/s per vCPU x {cores}", KeycloakSignInsPerVcpu * cores);
         report.Compare("GET /me requests/s", me.PerSecond, "GET /alive requests/s", alive.PerSecond);
+        report.Compare("unknown email p50 ms", unknown.P50Ms, "wrong password p50 ms", wrong.P50Ms);
+        report.Compare("unknown email p99 ms", unknown.P99Ms, "wrong password p99 ms", wrong.P99Ms);
         report.Note(string.Create(CultureInfo.InvariantCulture, $"One password verify costs {1000 / single.PerSecond:0.0} ms on one thread.")
             + " A sign-in ratio near 1 means the hash is the only real cost of a sign-in (the API shares the cores with this load generator).");
         report.Note(string.Create(CultureInfo.InvariantCulture,
             $"An authenticated request costs the API {me.CpuMsPerOperation.Api - alive.CpuMsPerOperation.Api:0.000} ms of CPU more than the bare endpoint; ")
             + string.Create(CultureInfo.InvariantCulture, $"validating its token alone costs {validation.CpuMsPerOperation.Bench:0.000} ms in-process.")
             + " The rest is the session check and the query (EF Core, Npgsql) and the authentication pipeline.");
+    }
+
+    private static async ValueTask<bool> FailAsync(HttpClient api, byte[] body)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, new Uri("/auth/login", UriKind.Relative))
+        {
+            Content = new ByteArrayContent(body) { Headers = { { "Content-Type", "application/json" } } },
+        };
+        await Api.SendAsync(api, request, HttpStatusCode.Unauthorized);
+        return true;
     }
 }
