@@ -74,9 +74,10 @@ internal static class AuthDatabaseHosting
         }
     }
 
+    // The pool stays under the server's 100 connections: a burst waits for a connection instead of failing.
     private static ReferenceExpression AppConnection(EndpointReference endpoint, IResourceBuilder<ParameterResource> password) =>
         ReferenceExpression.Create(
-            $"Host={endpoint.Property(EndpointProperty.Host)};Port={endpoint.Property(EndpointProperty.Port)};Username={AppRole};Password={password};Database={DatabaseName}");
+            $"Host={endpoint.Property(EndpointProperty.Host)};Port={endpoint.Property(EndpointProperty.Port)};Username={AppRole};Password={password};Database={DatabaseName};Maximum Pool Size=50");
 
     private static PostgresMode ChooseMode(IDistributedApplicationBuilder builder, out string reason)
     {
