@@ -216,6 +216,28 @@ namespace SmarterFirms.MigrationWorker.Migrations
             migrationBuilder.CreatePolicy("firm_consultant_associations", "firm_consultant_associations_delete", "DELETE",
                 @using: $"firm_id = {firm}");
 
+            // The UPDATE policy lets a consultant touch their own row, to answer or leave; this guard keeps them to
+            // exactly that (PENDING -> ACTIVE | REVOKED, ACTIVE -> REVOKED), so not even a faulty handler can let a
+            // consultant raise their own access level, rewrite the firm's notes or reinstate a revoked association.
+            migrationBuilder.Sql($$"""
+                CREATE FUNCTION firm_consultant_associations_consultant_guard() RETURNS trigger LANGUAGE plpgsql AS $guard$
+                BEGIN
+                    IF OLD.consultant_id = {{user}} AND (
+                        NEW.access_level IS DISTINCT FROM OLD.access_level OR NEW.notes IS DISTINCT FROM OLD.notes
+                        OR NEW.invited_by_id IS DISTINCT FROM OLD.invited_by_id OR NEW.invited_at IS DISTINCT FROM OLD.invited_at
+                        OR NOT (NEW.status = OLD.status
+                            OR (OLD.status = 'PENDING' AND NEW.status IN ('ACTIVE', 'REVOKED'))
+                            OR (OLD.status = 'ACTIVE' AND NEW.status = 'REVOKED'))) THEN
+                        RAISE EXCEPTION 'a consultant may only accept, decline or leave their own association'
+                            USING ERRCODE = 'insufficient_privilege';
+                    END IF;
+                    RETURN NEW;
+                END
+                $guard$;
+                CREATE TRIGGER firm_consultant_associations_consultant_guard BEFORE UPDATE ON firm_consultant_associations
+                    FOR EACH ROW EXECUTE FUNCTION firm_consultant_associations_consultant_guard();
+                """);
+
             // A firm user sees their firm's permissions and only the firm changes them; a consultant sees the
             // permissions of their own ACTIVE associations, so a pending or revoked one reaches nothing.
             // A scalar subquery on the association's primary key, not EXISTS: the planner hashes an EXISTS
@@ -238,6 +260,10 @@ namespace SmarterFirms.MigrationWorker.Migrations
         /// <inheritdoc />
         protected override void Down(MigrationBuilder migrationBuilder)
         {
+            migrationBuilder.Sql("""
+                DROP TRIGGER firm_consultant_associations_consultant_guard ON firm_consultant_associations;
+                DROP FUNCTION firm_consultant_associations_consultant_guard();
+                """);
             migrationBuilder.DisableRowLevelSecurity("consultant_permissions",
                 "consultant_permissions_select", "consultant_permissions_insert", "consultant_permissions_update", "consultant_permissions_delete");
             migrationBuilder.DisableRowLevelSecurity("firm_consultant_associations",

@@ -171,6 +171,23 @@ public sealed class TenantIsolationTests(AppHostFixture fixture) : IAsyncLifetim
         return await command.ExecuteNonQueryAsync();
     }
 
+    // "refused <sqlstate>" or "<n> rows", the transaction usable either way.
+    private static async Task<string> OutcomeAsync(NpgsqlConnection connection, string sql)
+    {
+        await using var savepoint = new NpgsqlCommand("SAVEPOINT outcome", connection);
+        await savepoint.ExecuteNonQueryAsync();
+        try
+        {
+            return $"{await ExecuteAsync(connection, sql)} rows";
+        }
+        catch (PostgresException e)
+        {
+            await using var rollback = new NpgsqlCommand("ROLLBACK TO SAVEPOINT outcome", connection);
+            await rollback.ExecuteNonQueryAsync();
+            return $"refused {e.SqlState}";
+        }
+    }
+
     private static async Task<string> RefusedAsync(NpgsqlConnection connection, string sql)
     {
         await using var savepoint = new NpgsqlCommand("SAVEPOINT attempt", connection);
@@ -254,6 +271,27 @@ public sealed class TenantIsolationTests(AppHostFixture fixture) : IAsyncLifetim
         });
 
         Assert.Equal([2L, 0L, 0L, 0L, 0L, 0L], seen);
+    }
+
+    [Fact]
+    public async Task InSqlAConsultantCanOnlyAnswerOrLeaveTheirOwnAssociation()
+    {
+        var pending = await Api.InviteAsync(_b, _consultantA, "READ_ONLY");
+        string Update(Guid id, string set) => $"UPDATE firm_consultant_associations SET {set} WHERE id = '{id}'";
+
+        var outcomes = await AsAppRoleAsync(_consultantA.Id, null, async c => new[]
+        {
+            await OutcomeAsync(c, Update(_associationA, "access_level = 'LIMITED_ACCESS'")),
+            await OutcomeAsync(c, Update(_associationA, "notes = '\\x00'::bytea")),
+            await OutcomeAsync(c, Update(pending, "access_level = 'FULL_ACCESS', status = 'ACTIVE'")),
+            await OutcomeAsync(c, Update(pending, "status = 'ACTIVE', responded_at = now()")),
+            await OutcomeAsync(c, Update(_associationA, "status = 'REVOKED', revoked_at = now()")),
+            await OutcomeAsync(c, Update(_associationA, "status = 'ACTIVE'")),
+        });
+
+        Assert.Equal(["refused 42501", "refused 42501", "refused 42501", "1 rows", "1 rows", "refused 42501"], outcomes);
+        // The firm itself still changes the access level.
+        Assert.Equal(1, await AsAppRoleAsync(_a.Admin.Id, _a.Id, c => ExecuteAsync(c, Update(_associationA, "access_level = 'READ_ONLY'"))));
     }
 
     [Fact]
