@@ -1,4 +1,5 @@
 using System.Text.Json;
+using SmarterFirms.AuthApi.Extensions;
 using SmarterFirms.Data;
 using SmarterFirms.Data.Entities;
 
@@ -18,7 +19,7 @@ public sealed class AuditTrail(AuthDbContext db, IHttpContextAccessor accessor, 
             UserId = userId,
             FirmId = firmId,
             ActorId = actorId,
-            IpAddress = http?.Connection.RemoteIpAddress is { } ip && ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4() : http?.Connection.RemoteIpAddress,
+            IpAddress = http?.ClientIp(),
             UserAgent = Truncate(http?.Request.Headers.UserAgent.ToString(), 512),
             Details = details is null ? null : JsonSerializer.SerializeToDocument(details, JsonSerializerOptions.Web),
             OccurredAt = time.GetUtcNow(),

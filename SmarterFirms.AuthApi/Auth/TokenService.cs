@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
+using SmarterFirms.AuthApi.Extensions;
 using SmarterFirms.Data;
 using SmarterFirms.Data.Entities;
 
@@ -33,7 +34,7 @@ public sealed class TokenService(AuthDbContext db, SigningKeys keys, IOptions<To
             AuthMethod = user.AuthMethod,
             CreatedAt = now,
             ExpiresAt = now + _options.SessionLifetime,
-            IpAddress = http.Connection.RemoteIpAddress,
+            IpAddress = http.ClientIp(),
             UserAgent = AuditTrail.Truncate(http.Request.Headers.UserAgent.ToString(), 512),
         };
         db.UserSessions.Add(session);

@@ -368,7 +368,7 @@ public static class ClioSsoApi
 
     private static async Task<ProblemHttpResult?> UnavailableAsync(ClioSsoServices s)
     {
-        if (!await s.Features.IsOnAsync(Features.ClioSso, s.Http.Connection.RemoteIpAddress?.ToString() ?? "unknown"))
+        if (!await s.Features.IsOnAsync(Features.ClioSso, s.Http.ClientKey()))
         {
             return Features.Off(Features.ClioSso);
         }

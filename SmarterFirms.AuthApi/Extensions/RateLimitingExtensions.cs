@@ -49,7 +49,7 @@ public static class RateLimitingExtensions
         var permitLimit = section.GetValue("PermitLimit", permits);
         var windowLength = section.GetValue("Window", window);
         limiter.AddPolicy(name, http => RateLimitPartition.GetFixedWindowLimiter(
-            http.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+            http.ClientKey(),
             _ => new FixedWindowRateLimiterOptions { PermitLimit = permitLimit, Window = windowLength, QueueLimit = 0 }));
     }
 }
