@@ -4,6 +4,8 @@ using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Migrations;
 using Microsoft.EntityFrameworkCore.Storage;
 using SmarterFirms.Data;
+using SmarterFirms.MigrationWorker.Rehearsal;
+using SmarterFirms.MigrationWorker.Rollout;
 using SmarterFirms.MigrationWorker.Seeding;
 
 namespace SmarterFirms.MigrationWorker;
@@ -31,14 +33,17 @@ internal sealed class MigrationRunner(
         }),
         WorkerVerb.Migrate => new(Locked: true, async run =>
         {
-            await run.Get<PhaseMigrator>().MigrateUpAsync(run.Phases, run.To ?? run.Phases.Latest, run.CancellationToken);
+            await run.Get<PhaseMigrator>().MigrateUpAsync(run.Phases, run.To ?? run.Phases.Latest, run.CancellationToken,
+                restoreArchive: run.Command.Has("--restore-archive"));
             return Done;
         }),
         WorkerVerb.Rollback => new(Locked: true, async run =>
         {
-            await run.Get<PhaseMigrator>().RollbackAsync(run.Phases, run.To!, run.CancellationToken);
+            await run.Get<PhaseMigrator>().RollbackAsync(run.Phases, run.To!, run.CancellationToken, discardData: run.Command.Has("--discard-data"));
             return Done;
         }),
+        WorkerVerb.Restore => new(Locked: true, run => run.Get<BackupRestore>().RestoreAsync(run)),
+        WorkerVerb.Rehearse => new(Locked: true, run => run.Get<VolumeRehearsal>().RunAsync(run)),
         WorkerVerb.Seed => new(Locked: true, async run =>
         {
             await SeedAsync(run);
@@ -72,7 +77,7 @@ internal sealed class MigrationRunner(
             return WorkerCommand.UsageExitCode;
         }
 
-        var run = new WorkerRun(db, phases, from, to, scope.ServiceProvider, cancellationToken);
+        var run = new WorkerRun(command, db, phases, from, to, scope.ServiceProvider, cancellationToken);
         var steps = run.Get<WorkerSteps>();
         var body = BodyOf(command.Verb);
         try
@@ -138,6 +143,11 @@ internal sealed class MigrationRunner(
             Console.WriteLine($"{Phases.NameOf(id),-42} {(applied.Contains(id) ? "applied" : "pending")}");
         }
 
+        if (exists)
+        {
+            await RolloutStatus.PrintAsync(run, Console.Out);
+        }
+
         return Done;
     }
 
@@ -159,6 +169,7 @@ internal sealed record WorkerCommandBody(bool Locked, Func<WorkerRun, Task<int>>
 
 // What a command's body works with: the database, the phases, the resolved --from/--to migration ids and the run's scope.
 internal sealed record WorkerRun(
+    WorkerCommand Command,
     AuthDbContext Db, Phases Phases, string? From, string? To, IServiceProvider Services, CancellationToken CancellationToken)
 {
     public T Get<T>() where T : notnull => Services.GetRequiredService<T>();

@@ -20,6 +20,20 @@ internal static class SchemaVerifier
         await VerifyAppRoleAsync(db, cancellationToken);
         await VerifyRowLevelSecurityAsync(db, cancellationToken);
         await VerifyPermissionsFirmBoundAsync(db, cancellationToken);
+        await VerifyIndexesValidAsync(db, cancellationToken);
+    }
+
+    // An interrupted CREATE INDEX CONCURRENTLY leaves an INVALID index that the planner never uses.
+    private static async Task VerifyIndexesValidAsync(AuthDbContext db, CancellationToken cancellationToken)
+    {
+        var invalid = await db.Database.SqlQuery<string>($"""
+            SELECT c.relname::text AS "Value" FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+            WHERE c.relnamespace = 'public'::regnamespace AND NOT (i.indisvalid AND i.indisready) ORDER BY 1
+            """).ToListAsync(cancellationToken);
+        if (invalid.Count > 0)
+        {
+            throw new InvalidOperationException($"Every index must be valid; INVALID: {string.Join(", ", invalid)}.");
+        }
     }
 
     private static async Task VerifyAppRoleAsync(AuthDbContext db, CancellationToken cancellationToken)

@@ -8,6 +8,8 @@ internal enum WorkerVerb
     Status,
     Script,
     Seed,
+    Restore,
+    Rehearse,
 }
 
 // The worker's command line, a contract ops and the AppHost's dashboard rely on. A few verbs with one or two
@@ -15,16 +17,26 @@ internal enum WorkerVerb
 // any mistake, before the database is touched.
 internal sealed record WorkerCommand(WorkerVerb Verb, string? From = null, string? To = null)
 {
+    // Options without a value; every other option takes one.
+    private static readonly string[] Flags = ["--discard-data", "--restore-archive", "--force"];
+
+    // Options other than --from/--to, by name (flags map to "true").
+    public IReadOnlyDictionary<string, string> Options { get; init; } = new Dictionary<string, string>();
+
+    public bool Has(string flag) => Options.ContainsKey(flag);
+
     public const int UsageExitCode = 2;
 
     // Every command's name and the options it takes: the parser and its errors read this table.
     private static readonly IReadOnlyList<(string Name, WorkerVerb Verb, string[] Options)> Verbs =
     [
-        ("migrate", WorkerVerb.Migrate, ["--to"]),
-        ("rollback", WorkerVerb.Rollback, ["--to"]),
+        ("migrate", WorkerVerb.Migrate, ["--to", "--restore-archive"]),
+        ("rollback", WorkerVerb.Rollback, ["--to", "--discard-data"]),
         ("status", WorkerVerb.Status, []),
         ("script", WorkerVerb.Script, ["--from", "--to"]),
         ("seed", WorkerVerb.Seed, []),
+        ("restore", WorkerVerb.Restore, ["--backup", "--force"]),
+        ("rehearse", WorkerVerb.Rehearse, ["--users", "--firms", "--rate"]),
     ];
 
     public string Name => Verb == WorkerVerb.Default ? "default" : Verbs.Single(v => v.Verb == Verb).Name;
@@ -32,11 +44,19 @@ internal sealed record WorkerCommand(WorkerVerb Verb, string? From = null, strin
     public const string Usage = """
         Usage: SmarterFirms.MigrationWorker [command]
           (no command)                      migrate to the latest phase, then seed
-          migrate [--to PHASE]              apply phases up to PHASE (default: the latest)
-          rollback --to PHASE               run down migrations until PHASE is the last applied
+          migrate [--to PHASE] [--restore-archive]
+                                            apply phases up to PHASE (default: the latest), with backup and
+                                            rollback triggers; --restore-archive copies the newest archive back
+          rollback --to PHASE [--discard-data]
+                                            run down migrations until PHASE is the last applied; tables that hold
+                                            rows are archived first unless --discard-data
           status                            list every phase as applied or pending
           script [--from PHASE] [--to PHASE] print the SQL a migrate or rollback would run
           seed                              insert the development data set (idempotent)
+          restore [--backup FILE|latest] [--force]
+                                            restore a verified backup (refused while the database is in use)
+          rehearse [--users N] [--firms N] [--rate N]
+                                            every phase up and down on volume data under a steady writer
         """;
 
     public static bool TryParse(string[] args, out WorkerCommand command, out string error)
@@ -57,7 +77,8 @@ internal sealed record WorkerCommand(WorkerVerb Verb, string? From = null, strin
 
         var (verb, allowed) = (entry.Verb, entry.Options);
         string? from = null, to = null;
-        for (var i = 1; i < args.Length; i += 2)
+        var options = new Dictionary<string, string>();
+        for (var i = 1; i < args.Length; i++)
         {
             if (!allowed.Contains(args[i]))
             {
@@ -67,19 +88,35 @@ internal sealed record WorkerCommand(WorkerVerb Verb, string? From = null, strin
                 return false;
             }
 
+            if (Flags.Contains(args[i]))
+            {
+                options[args[i]] = "true";
+                continue;
+            }
+
             if (i + 1 >= args.Length || args[i + 1].StartsWith("--", StringComparison.Ordinal))
             {
-                error = $"Option '{args[i]}' needs a phase name.";
+                error = args[i] is "--from" or "--to" ? $"Option '{args[i]}' needs a phase name." : $"Option '{args[i]}' needs a value.";
                 return false;
             }
 
-            if (args[i] == "--from")
+            var value = args[++i];
+            if (args[i - 1] == "--from")
             {
-                from = args[i + 1];
+                from = value;
+            }
+            else if (args[i - 1] == "--to")
+            {
+                to = value;
+            }
+            else if (args[i - 1] is "--users" or "--firms" or "--rate" && (!int.TryParse(value, out var n) || n <= 0))
+            {
+                error = $"Option '{args[i - 1]}' needs a positive whole number, got '{value}'.";
+                return false;
             }
             else
             {
-                to = args[i + 1];
+                options[args[i - 1]] = value;
             }
         }
 
@@ -89,7 +126,7 @@ internal sealed record WorkerCommand(WorkerVerb Verb, string? From = null, strin
             return false;
         }
 
-        command = new WorkerCommand(verb, from, to);
+        command = new WorkerCommand(verb, from, to) { Options = options };
         return true;
     }
 }

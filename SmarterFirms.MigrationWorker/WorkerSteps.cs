@@ -9,7 +9,8 @@ internal sealed class WorkerSteps(ILogger<WorkerSteps> logger)
     public const string ActivitySourceName = "SmarterFirms.MigrationWorker";
     public static readonly ActivitySource ActivitySource = new(ActivitySourceName);
 
-    public string Current { get; private set; } = "start";
+    // Settable so that a rollback after a failure still reports the step that failed.
+    public string Current { get; set; } = "start";
 
     public async Task<T> RunAsync<T>(string name, Func<Task<T>> body)
     {

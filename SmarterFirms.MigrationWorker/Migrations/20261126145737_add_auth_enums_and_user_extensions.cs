@@ -12,9 +12,8 @@ namespace SmarterFirms.MigrationWorker.Migrations
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)
         {
-            migrationBuilder.DropIndex(
-                name: "ix_users_firm_id",
-                table: "users");
+            // Both columns exist before this phase: the new index is ready before the transactional part starts.
+            migrationBuilder.CreateIndexConcurrently("ix_users_firm_id_role", "users", ["firm_id", "role"]);
 
             migrationBuilder.AlterDatabase()
                 .Annotation("Npgsql:Enum:access_level", "FULL_ACCESS,LIMITED_ACCESS,READ_ONLY")
@@ -103,16 +102,6 @@ namespace SmarterFirms.MigrationWorker.Migrations
                 type: "user_type",
                 nullable: false,
                 defaultValue: UserType.LawFirmUser);
-
-            migrationBuilder.CreateIndex(
-                name: "ix_users_firm_id_role",
-                table: "users",
-                columns: new[] { "firm_id", "role" });
-
-            migrationBuilder.CreateIndex(
-                name: "ix_users_type",
-                table: "users",
-                column: "type");
 
             migrationBuilder.AddCheckConstraint(
                 name: "ck_users_failed_sign_in_count",
@@ -276,11 +265,20 @@ namespace SmarterFirms.MigrationWorker.Migrations
             migrationBuilder.CreatePolicy("clio_connections", "clio_connections_own_link", "ALL",
                 @using: $"user_id = {RowLevelSecurityMigrations.CurrentUser} AND firm_id = {RowLevelSecurityMigrations.CurrentFirm}",
                 check: $"user_id = {RowLevelSecurityMigrations.CurrentUser} AND firm_id = {RowLevelSecurityMigrations.CurrentFirm}");
+
+            // The concurrent tail: after the transactional part has committed (the worker finishes it if interrupted).
+            migrationBuilder.CreateIndexConcurrently("ix_users_type", "users", ["type"]);
+            migrationBuilder.DropIndexConcurrently("ix_users_firm_id");
         }
 
         /// <inheritdoc />
         protected override void Down(MigrationBuilder migrationBuilder)
         {
+            // Before the transactional part: the baseline's index back, this phase's indexes gone, without blocking writes.
+            migrationBuilder.CreateIndexConcurrently("ix_users_firm_id", "users", ["firm_id"]);
+            migrationBuilder.DropIndexConcurrently("ix_users_firm_id_role");
+            migrationBuilder.DropIndexConcurrently("ix_users_type");
+
             // Consultants cannot exist in the baseline schema (every user has a firm and a role).
             migrationBuilder.DropTable(name: "refresh_tokens");
             migrationBuilder.DropTable(name: "user_sessions");
@@ -289,14 +287,6 @@ namespace SmarterFirms.MigrationWorker.Migrations
             migrationBuilder.DropTable(name: "clio_authorization_requests");
 
             migrationBuilder.Sql("DELETE FROM users WHERE type = 'CONSULTANT';");
-
-            migrationBuilder.DropIndex(
-                name: "ix_users_firm_id_role",
-                table: "users");
-
-            migrationBuilder.DropIndex(
-                name: "ix_users_type",
-                table: "users");
 
             migrationBuilder.DropCheckConstraint(
                 name: "ck_users_failed_sign_in_count",
@@ -374,11 +364,6 @@ namespace SmarterFirms.MigrationWorker.Migrations
                 oldClrType: typeof(Guid),
                 oldType: "uuid",
                 oldNullable: true);
-
-            migrationBuilder.CreateIndex(
-                name: "ix_users_firm_id",
-                table: "users",
-                column: "firm_id");
         }
     }
 }

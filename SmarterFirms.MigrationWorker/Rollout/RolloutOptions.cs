@@ -1,0 +1,38 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace SmarterFirms.MigrationWorker.Rollout;
+
+// Rollout:* — how cautiously a phase runs and when the worker takes a run back out.
+internal sealed class RolloutOptions
+{
+    public const string Section = "Rollout";
+
+    // Every phase statement gives up on a lock after this long instead of queueing the API's writes behind it.
+    [Range(typeof(TimeSpan), "00:00:00.001", "00:10:00")]
+    public TimeSpan LockTimeout { get; set; } = TimeSpan.FromSeconds(2);
+
+    [Range(typeof(TimeSpan), "00:00:00.001", "1.00:00:00")]
+    public TimeSpan StatementTimeout { get; set; } = TimeSpan.FromMinutes(30);
+
+    [Range(0, 50)]
+    public int LockRetries { get; set; } = 5;
+
+    // The first retry's wait; each further retry waits twice as long.
+    [Range(typeof(TimeSpan), "00:00:00", "00:05:00")]
+    public TimeSpan LockRetryDelay { get; set; } = TimeSpan.FromMilliseconds(500);
+
+    [Range(typeof(TimeSpan), "00:00:00", "1.00:00:00")]
+    public TimeSpan MaxPhaseDuration { get; set; } = TimeSpan.FromMinutes(30);
+
+    // A hot statement's p95 after a phase may be at most this many times its p95 before the run.
+    [Range(0.0, 1000.0)]
+    public double MaxLatencyRegression { get; set; } = 2.0;
+
+    // Below this p95 (ms) a hot statement's ratio is noise on a shared machine, not a regression.
+    [Range(0.0, 10_000.0)]
+    public double LatencyRegressionFloorMs { get; set; } = 2.0;
+
+    // Timed runs per hot statement; p95 of fewer than 20 runs is the maximum.
+    [Range(1, 10_000)]
+    public int HotStatementRuns { get; set; } = 40;
+}
