@@ -159,6 +159,11 @@ internal sealed class MigrationRunner(
             from = await MigrationHistory.CurrentAsync(run.Db, run.CancellationToken);
         }
 
+        // The session settings every phase runs under (LockSafePhases), so the script reads as the worker runs it.
+        var rollout = run.Get<Microsoft.Extensions.Options.IOptions<RolloutOptions>>().Value;
+        Console.WriteLine($"SET lock_timeout = '{(long)rollout.LockTimeout.TotalMilliseconds}ms';");
+        Console.WriteLine($"SET statement_timeout = '{(long)rollout.StatementTimeout.TotalMilliseconds}ms';");
+        Console.WriteLine();
         Console.Write(run.Db.GetService<IMigrator>().GenerateScript(from ?? Migration.InitialDatabase, run.To ?? run.Phases.Latest));
         return Done;
     }
