@@ -1,5 +1,6 @@
 using SmarterFirms.Data;
 using SmarterFirms.MigrationWorker;
+using SmarterFirms.MigrationWorker.Operations;
 using SmarterFirms.MigrationWorker.Rollout;
 using SmarterFirms.MigrationWorker.Seeding;
 
@@ -36,6 +37,7 @@ builder.Services.AddSingleton<AppRoleLogin>();
 builder.Services.AddScoped<WorkerSteps>();
 builder.Services.AddScoped<PhaseMigrator>();
 builder.AddRollout();
+builder.Services.AddOperationsCommands();
 builder.Services.AddHostedService<MigrationRunner>();
 
 await builder.Build().RunAsync();

@@ -10,6 +10,10 @@ internal enum WorkerVerb
     Seed,
     Restore,
     Rehearse,
+    Backup,
+    SeedVolume,
+    TopQueries,
+    CheckIndexes,
 }
 
 // The worker's command line, a contract ops and the AppHost's dashboard rely on. A few verbs with one or two
@@ -37,6 +41,10 @@ internal sealed record WorkerCommand(WorkerVerb Verb, string? From = null, strin
         ("seed", WorkerVerb.Seed, []),
         ("restore", WorkerVerb.Restore, ["--backup", "--force"]),
         ("rehearse", WorkerVerb.Rehearse, ["--users", "--firms", "--rate"]),
+        ("backup", WorkerVerb.Backup, []),
+        ("seed-volume", WorkerVerb.SeedVolume, []),
+        ("top-queries", WorkerVerb.TopQueries, []),
+        ("check-indexes", WorkerVerb.CheckIndexes, []),
     ];
 
     public string Name => Verb == WorkerVerb.Default ? "default" : Verbs.Single(v => v.Verb == Verb).Name;
@@ -57,6 +65,10 @@ internal sealed record WorkerCommand(WorkerVerb Verb, string? From = null, strin
                                             restore a verified backup (refused while the database is in use)
           rehearse [--users N] [--firms N] [--rate N]
                                             every phase up and down on volume data under a steady writer
+          backup                            take a pg_dump backup into Backup:Directory now
+          seed-volume                       load the volume data set by COPY, sized by Volume:* (idempotent)
+          top-queries                       the top statements by total time (pg_stat_statements), as markdown
+          check-indexes                     EXPLAIN the API's hot statements: exit 4 if one misses its index
         """;
 
     public static bool TryParse(string[] args, out WorkerCommand command, out string error)

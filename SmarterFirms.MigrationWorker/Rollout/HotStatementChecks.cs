@@ -3,7 +3,7 @@ namespace SmarterFirms.MigrationWorker.Rollout;
 // One hot statement of the API as measured now: its p95 over repeated runs and whether its plan uses its indexes.
 internal sealed record HotStatementFigure(string Name, double P95Ms, bool UsesItsIndexes, string Plan);
 
-// Times and explains the API's hot statements (the catalog lives with the worker's hot-statement probe).
+// Times and explains the API's hot statements (CatalogHotStatementChecks: the catalog in HotStatements/).
 internal interface IHotStatementChecks
 {
     Task<IReadOnlyList<HotStatementFigure>> MeasureAsync(CancellationToken cancellationToken);

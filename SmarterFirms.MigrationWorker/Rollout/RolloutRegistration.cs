@@ -13,7 +13,7 @@ internal static class RolloutRegistration
         builder.Services.AddScoped<BackupRestore>();
         builder.Services.AddScoped<VolumeRehearsal>();
         builder.Services.AddSingleton<MigrationRuns>();
-        builder.Services.AddScoped<IHotStatementChecks, NoHotStatementChecks>();
+        builder.Services.AddScoped<IHotStatementChecks, CatalogHotStatementChecks>();
         return builder;
     }
 }

@@ -1,0 +1,54 @@
+using System.Text.RegularExpressions;
+using Microsoft.Extensions.Options;
+using Npgsql;
+using SmarterFirms.Data;
+using SmarterFirms.MigrationWorker.HotStatements;
+
+namespace SmarterFirms.MigrationWorker.Rollout;
+
+// The performance trigger's figures from the worker's hot-statement catalog (HotStatements/): each statement whose
+// tables exist at this phase, EXPLAINed and timed as the API runs it (the app role, its tenant settings).
+internal sealed partial class CatalogHotStatementChecks(IConfiguration configuration, IOptions<RolloutOptions> options) : IHotStatementChecks
+{
+    public async Task<IReadOnlyList<HotStatementFigure>> MeasureAsync(CancellationToken cancellationToken)
+    {
+        var connectionString = configuration.GetConnectionString(AuthDatabase.ConnectionName)!;
+        var tables = await TablesAsync(connectionString, cancellationToken);
+        var statements = HotStatementCatalog.All.Where(s => TablesOf(s.Sql).All(tables.Contains)).ToList();
+        if (statements.Count == 0)
+        {
+            return [];
+        }
+
+        var probe = new HotStatementProbe(connectionString);
+        // The catalog's sample reads every table of the latest phase; before it, ids that exist nowhere still give plans.
+        var sample = HotStatementCatalog.All.Count == statements.Count
+            ? await probe.SampleAsync(cancellationToken)
+            : new HotStatementSample(Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid(),
+                "NOSUCHCODE00", "nobody@example.com");
+        var plans = await probe.ExplainAsync(sample, cancellationToken, statements);
+        var timings = await probe.TimeAsync(sample, options.Value.HotStatementRuns, cancellationToken, statements);
+        return [.. plans.Zip(timings, (plan, timing) => new HotStatementFigure(plan.Name, timing.P95.TotalMilliseconds, plan.UsesItsIndexes,
+            plan.UsesItsIndexes ? string.Join(", ", plan.Indexes) : $"sequential scan of {string.Join(", ", plan.SequentialScans)}, {plan.EstimatedRows} rows estimated"))];
+    }
+
+    private static IEnumerable<string> TablesOf(string sql) => TableReference().Matches(sql).Select(m => m.Groups[1].Value);
+
+    private static async Task<HashSet<string>> TablesAsync(string connectionString, CancellationToken cancellationToken)
+    {
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync(cancellationToken);
+        await using var query = new NpgsqlCommand("SELECT relname FROM pg_class WHERE relnamespace = 'public'::regnamespace AND relkind IN ('r', 'p')", connection);
+        await using var reader = await query.ExecuteReaderAsync(cancellationToken);
+        var tables = new HashSet<string>(StringComparer.Ordinal);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            tables.Add(reader.GetString(0));
+        }
+
+        return tables;
+    }
+
+    [GeneratedRegex(@"\b(?:FROM|JOIN)\s+([a-z_][a-z0-9_]*)", RegexOptions.IgnoreCase)]
+    private static partial Regex TableReference();
+}
