@@ -10,6 +10,8 @@ namespace SmarterFirms.MigrationWorker;
 // Backup:Directory turns it on (the AppHost sets it); managed deployments may rely on their provider's snapshots.
 internal sealed class DatabaseBackup(IConfiguration configuration, TimeProvider time, ILogger<DatabaseBackup> logger)
 {
+    public static readonly string ApplicationName = $"smarterfirms-migrations-{Environment.ProcessId}";
+
     public sealed record Manifest(string Database, string Phase, DateTimeOffset TakenAt, long Bytes, string Sha256, string File);
 
     public string? Directory => configuration["Backup:Directory"] is { Length: > 0 } directory ? directory : null;
@@ -113,13 +115,17 @@ internal sealed class DatabaseBackup(IConfiguration configuration, TimeProvider 
     private static async Task RefuseOrEndOtherSessionsAsync(NpgsqlConnection db, bool force, CancellationToken cancellationToken)
     {
         NpgsqlConnection.ClearAllPools();
-        const string Others = """
+        var others = $"""
             FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'
+              AND application_name <> '{ApplicationName}'
               AND pid NOT IN (SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND objsubid = 1
                               AND ((classid::bigint << 32) | objid::bigint) = 410828779521)
             """;
-        await using var count = new NpgsqlCommand($"SELECT count(*) {Others}", db);
-        var sessions = (long)(await count.ExecuteScalarAsync(cancellationToken))!;
+        await using var count = new NpgsqlCommand($"SELECT count(*), coalesce(string_agg(format('pid %s %s (%s)', pid, state, left(query, 60)), '; '), '') {others}", db);
+        await using var reader = await count.ExecuteReaderAsync(cancellationToken);
+        await reader.ReadAsync(cancellationToken);
+        var (sessions, who) = (reader.GetInt64(0), reader.GetString(1));
+        await reader.CloseAsync();
         if (sessions == 0)
         {
             return;
@@ -128,10 +134,10 @@ internal sealed class DatabaseBackup(IConfiguration configuration, TimeProvider 
         if (!force)
         {
             throw new InvalidOperationException(
-                $"Database {db.Database} is in use by {sessions} other session(s): stop the API first, or pass --force to end them.");
+                $"Database {db.Database} is in use by {sessions} other session(s): stop the API first, or pass --force to end them. Sessions: {who}");
         }
 
-        await using var terminate = new NpgsqlCommand($"SELECT count(pg_terminate_backend(pid)) {Others}", db);
+        await using var terminate = new NpgsqlCommand($"SELECT count(pg_terminate_backend(pid)) {others}", db);
         await terminate.ExecuteScalarAsync(cancellationToken);
     }
 

@@ -76,7 +76,9 @@ internal sealed class PhaseMigrator(
                         $"phase {Phases.NameOf(id)} ran {elapsed.TotalMilliseconds:F0} ms, past Rollout:MaxPhaseDuration {rollout.MaxPhaseDuration.TotalMilliseconds:F0} ms");
                 }
 
-                var after = await steps.RunAsync($"time-hot-statements after {Phases.NameOf(id)}", () => hotStatements.MeasureAsync(cancellationToken));
+                IReadOnlyList<HotStatementFigure> after = [];
+                await Trigger("performance", step, async () => after = await steps.RunAsync(
+                    $"time-hot-statements after {Phases.NameOf(id)}", () => hotStatements.MeasureAsync(cancellationToken)));
                 figures.HotStatementsAfter[Phases.NameOf(id)] = after;
                 if (PerformanceTrigger.Check(figures.HotStatementsBefore, after, rollout) is { } regression)
                 {
@@ -167,6 +169,7 @@ internal sealed class PhaseMigrator(
     private async Task RollBackStepsAsync(Phases phases, string target, bool discardData, RunFigures figures, CancellationToken cancellationToken)
     {
         var applied = phases.IndexOf(await AppliedAsync());
+        var archive = archives.NewArchiveName();
         for (var i = applied; i > phases.IndexOf(target); i--)
         {
             var (id, previous) = (phases.MigrationIds[i], i > 0 ? phases.MigrationIds[i - 1] : Migration.InitialDatabase);
@@ -178,7 +181,7 @@ internal sealed class PhaseMigrator(
             else
             {
                 var archived = await steps.RunAsync($"archive {name}",
-                    () => archives.ArchiveAsync(archives.TablesDroppedBy(id, i > 0 ? previous : null), name, cancellationToken));
+                    () => archives.ArchiveAsync(archive, archives.TablesDroppedBy(id, i > 0 ? previous : null), name, cancellationToken));
                 figures.Archived.AddRange(archived.Select(a => $"{a.Schema}.{a.Table}: {a.Rows} rows"));
             }
 

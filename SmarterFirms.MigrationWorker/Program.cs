@@ -25,7 +25,8 @@ if (string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString(AuthData
 }
 
 builder.AddServiceDefaults();
-builder.AddAuthDbContext();
+// Named per process, so `restore` can tell this worker's own sessions from the API's.
+builder.AddAuthDbContext(c => c.ApplicationName = DatabaseBackup.ApplicationName);
 builder.Services.AddOpenTelemetry().WithTracing(t => t.AddSource(WorkerSteps.ActivitySourceName));
 builder.Services.AddSingleton(command);
 builder.Services.AddSingleton(TimeProvider.System);

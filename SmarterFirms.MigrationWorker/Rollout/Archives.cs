@@ -35,15 +35,18 @@ internal sealed partial class Archives(AuthDbContext db, IConfiguration configur
     }
 
     // Copies every table of `tables` that holds rows into one new archive schema; returns what it archived.
-    public async Task<IReadOnlyList<ArchivedTable>> ArchiveAsync(IReadOnlyList<string> tables, string phase, CancellationToken cancellationToken)
+    // One rollback, one archive: every phase it takes down archives into the same schema.
+    public string NewArchiveName() => $"{Prefix}{time.GetUtcNow():yyyyMMdd'_'HHmmss'_'fff}";
+
+    public async Task<IReadOnlyList<ArchivedTable>> ArchiveAsync(string schema, IReadOnlyList<string> tables, string phase, CancellationToken cancellationToken)
     {
         await using var connection = await OpenAsync(cancellationToken);
-        var schema = $"{Prefix}{time.GetUtcNow():yyyyMMdd'_'HHmmss'_'fff}";
         var archived = new List<ArchivedTable>();
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        for (var order = 0; order < tables.Count; order++)
+        var first = (int)await Scalar<long>(connection, $"SELECT count(*) FROM pg_tables WHERE schemaname = '{schema}'", cancellationToken);
+        for (var i = 0; i < tables.Count; i++)
         {
-            var table = tables[order];
+            var (table, order) = (tables[i], first + i);
             var columns = await ColumnsAsync(connection, "public", table, cancellationToken);
             if (columns.Count == 0 || !await Scalar<bool>(connection, $"SELECT EXISTS (SELECT FROM public.{Quote(table)})", cancellationToken))
             {
@@ -52,8 +55,9 @@ internal sealed partial class Archives(AuthDbContext db, IConfiguration configur
 
             if (archived.Count == 0)
             {
-                await Execute(connection, $"CREATE SCHEMA {schema}", cancellationToken);
-                await Execute(connection, $"COMMENT ON SCHEMA {schema} IS 'archived before rolling back phase {phase}'", cancellationToken);
+                var note = await Scalar<string?>(connection, $"SELECT obj_description(to_regnamespace('{schema}'), 'pg_namespace')", cancellationToken);
+                await Execute(connection, $"CREATE SCHEMA IF NOT EXISTS {schema}", cancellationToken);
+                await Execute(connection, $"COMMENT ON SCHEMA {schema} IS '{(note is null ? "archived before rolling back" : note + ",")} {phase}'", cancellationToken);
             }
 
             // Types of the phase (enums, citext) become text: the archive must not hold the down migration back.

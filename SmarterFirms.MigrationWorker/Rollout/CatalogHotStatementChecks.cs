@@ -26,10 +26,24 @@ internal sealed partial class CatalogHotStatementChecks(IConfiguration configura
             ? await probe.SampleAsync(cancellationToken)
             : new HotStatementSample(Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid(),
                 "NOSUCHCODE00", "nobody@example.com");
-        var plans = await probe.ExplainAsync(sample, cancellationToken, statements);
-        var timings = await probe.TimeAsync(sample, options.Value.HotStatementRuns, cancellationToken, statements);
-        return [.. plans.Zip(timings, (plan, timing) => new HotStatementFigure(plan.Name, timing.P95.TotalMilliseconds, plan.UsesItsIndexes,
-            plan.UsesItsIndexes ? string.Join(", ", plan.Indexes) : $"sequential scan of {string.Join(", ", plan.SequentialScans)}, {plan.EstimatedRows} rows estimated"))];
+        var figures = new List<HotStatementFigure>();
+        foreach (var statement in statements)
+        {
+            try
+            {
+                var plan = (await probe.ExplainAsync(sample, cancellationToken, [statement]))[0];
+                var timing = (await probe.TimeAsync(sample, options.Value.HotStatementRuns, cancellationToken, [statement]))[0];
+                figures.Add(new HotStatementFigure(plan.Name, timing.P95.TotalMilliseconds, plan.UsesItsIndexes,
+                    plan.UsesItsIndexes ? string.Join(", ", plan.Indexes) : $"sequential scan of {string.Join(", ", plan.SequentialScans)}, {plan.EstimatedRows} rows estimated"));
+            }
+            catch (PostgresException ex) when (ex.SqlState is PostgresErrorCodes.UndefinedColumn or PostgresErrorCodes.UndefinedTable
+                or PostgresErrorCodes.UndefinedObject or PostgresErrorCodes.UndefinedFunction)
+            {
+                // The API's statement needs a later phase: not timed before that phase exists.
+            }
+        }
+
+        return figures;
     }
 
     private static IEnumerable<string> TablesOf(string sql) => TableReference().Matches(sql).Select(m => m.Groups[1].Value);

@@ -28,9 +28,9 @@ internal sealed class RolloutOptions
     [Range(0.0, 1000.0)]
     public double MaxLatencyRegression { get; set; } = 2.0;
 
-    // Below this p95 (ms) a hot statement's ratio is noise on a shared machine, not a regression.
+    // A regression must also add at least this much (ms) to the p95: on small data sub-millisecond p95s double by noise.
     [Range(0.0, 10_000.0)]
-    public double LatencyRegressionFloorMs { get; set; } = 2.0;
+    public double LatencyRegressionFloorMs { get; set; } = 25.0;
 
     // Timed runs per hot statement; p95 of fewer than 20 runs is the maximum.
     [Range(1, 10_000)]

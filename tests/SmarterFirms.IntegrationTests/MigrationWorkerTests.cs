@@ -63,7 +63,8 @@ public sealed class MigrationWorkerTests(AppHostFixture fixture) : IAsyncLifetim
         var result = await MigrationWorkerProcess.RunAsync(_db, "status");
 
         Assert.Equal(0, result.ExitCode);
-        var lines = result.StdOut.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => string.Join(' ', l.Split(' ', StringSplitOptions.RemoveEmptyEntries))).ToList();
+        // The phases come first; the run history and archives follow after a blank line.
+        var lines = result.StdOut.Split("\n\n")[0].Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => string.Join(' ', l.Split(' ', StringSplitOptions.RemoveEmptyEntries))).ToList();
         Assert.Equal(
             ["baseline applied", "add_auth_enums_and_user_extensions applied", "add_consultant_and_association_tables pending", "add_auth_logging pending"],
             lines);
@@ -148,14 +149,14 @@ public sealed class MigrationWorkerTests(AppHostFixture fixture) : IAsyncLifetim
         {
             var fresh = await MigrationWorkerProcess.RunAsync(_db, environment, "migrate", "--to", "add_auth_enums_and_user_extensions");
             Assert.True(fresh.ExitCode == 0, fresh.ToString());
-            Assert.False(Directory.Exists(backups) && Directory.EnumerateFiles(backups).Any()); // nothing to lose yet
+            Assert.False(Directory.Exists(backups) && Directory.EnumerateFiles(backups, "*.dump").Any()); // nothing to lose yet
 
             var up = await MigrationWorkerProcess.RunAsync(_db, environment, "migrate");
             var down = await MigrationWorkerProcess.RunAsync(_db, environment, "rollback", "--to", "baseline");
             var idle = await MigrationWorkerProcess.RunAsync(_db, environment, "rollback", "--to", "baseline");
 
             Assert.True(up.ExitCode == 0 && down.ExitCode == 0 && idle.ExitCode == 0, $"{up}\n{down}\n{idle}");
-            var files = Directory.GetFiles(backups).Select(Path.GetFileName).Order().ToList();
+            var files = Directory.GetFiles(backups, "*.dump").Select(Path.GetFileName).Order().ToList();
             Assert.Equal(2, files.Count);
             Assert.Single(files, f => f!.EndsWith("-add_auth_enums_and_user_extensions.dump", StringComparison.Ordinal));
             Assert.Single(files, f => f!.EndsWith("-add_auth_logging.dump", StringComparison.Ordinal));

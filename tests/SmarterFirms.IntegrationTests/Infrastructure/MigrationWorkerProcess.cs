@@ -35,7 +35,7 @@ public static class MigrationWorkerProcess
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(4));
         await process.WaitForExitAsync(timeout.Token);
         return new WorkerResult(process.ExitCode, await stdout, await stderr);
     }
@@ -45,6 +45,21 @@ public static class MigrationWorkerProcess
 
 public static class Repository
 {
+    // The folder that holds SmarterFirms.sln.
+    public static string Root
+    {
+        get
+        {
+            var root = new DirectoryInfo(AppContext.BaseDirectory);
+            while (root is not null && !File.Exists(Path.Combine(root.FullName, "SmarterFirms.sln")))
+            {
+                root = root.Parent;
+            }
+
+            return root?.FullName ?? throw new DirectoryNotFoundException("SmarterFirms.sln not found above the test binaries.");
+        }
+    }
+
     public static string BuiltDll(string project)
     {
 #if DEBUG
