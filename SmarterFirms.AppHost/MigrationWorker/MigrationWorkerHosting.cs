@@ -27,7 +27,7 @@ internal static class MigrationWorkerHosting
 
         // Development data never reaches a published deployment: there the worker only migrates.
         return builder.ExecutionContext.IsPublishMode
-            ? migrations.WithArgs("migrate")
+            ? migrations.PublishAsMigrateContainer()
             : migrations.WithEnvironment("Seed__ConsultantPassword", builder.AddGeneratedSecret("seed-consultant-password")
                 .WithDescription("Local sign-in password of every seeded consultant."));
     }

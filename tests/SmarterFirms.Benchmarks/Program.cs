@@ -1,12 +1,19 @@
 // Hot paths of the auth API measured through the real stack, each beside a baseline from the same run (DESIGN §7).
-//   dotnet run -c Release --project tests/SmarterFirms.Benchmarks -- <signin|access|all> [options]
+//   dotnet run -c Release --project tests/SmarterFirms.Benchmarks -- <signin|access|all|rehearse> [options]
 // Progress goes to stderr, the tables to stdout.
 using SmarterFirms.Benchmarks;
 
 if (args is ["--help"] or ["-h"])
 {
     Console.WriteLine(BenchmarkOptions.Usage);
+    Console.WriteLine(RehearseMode.Usage);
     return 0;
+}
+
+// The rollout rehearsal (issue 13): the worker's `rehearse` on the AppHost's Postgres, its table on stdout.
+if (args is ["rehearse", .. var rehearseOptions])
+{
+    return await RehearseMode.RunAsync(rehearseOptions);
 }
 
 BenchmarkOptions options;
