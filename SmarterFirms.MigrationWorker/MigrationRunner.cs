@@ -4,12 +4,14 @@ using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Migrations;
 using Microsoft.EntityFrameworkCore.Storage;
 using SmarterFirms.Data;
+using SmarterFirms.MigrationWorker.Security;
 using SmarterFirms.MigrationWorker.Seeding;
 
 namespace SmarterFirms.MigrationWorker;
 
 // One-shot: runs the command's body, its steps traced under one ActivitySource, then stops the host.
-// Exit codes: 0 done, 1 a step failed (named in the log), 2 bad usage (the database is not touched).
+// Exit codes: 0 done, 1 a step failed (named in the log), 2 bad usage (the database is not touched),
+// 4 security-check found a problem (named on stdout).
 internal sealed class MigrationRunner(
     WorkerCommand command,
     IServiceProvider services,
@@ -44,6 +46,8 @@ internal sealed class MigrationRunner(
             await SeedAsync(run);
             return Done;
         }),
+        WorkerVerb.SecurityCheck => new(Locked: false, async run =>
+            (await run.Get<SecurityCheck>().RunAsync(run.CancellationToken)).All(r => r.Passed) ? Done : SecurityCheck.FailedExitCode),
         WorkerVerb.Status => new(Locked: false, StatusAsync),
         WorkerVerb.Script => new(Locked: false, ScriptAsync),
         _ => throw new UnreachableException($"No body for {verb}."),

@@ -8,6 +8,7 @@ internal enum WorkerVerb
     Status,
     Script,
     Seed,
+    SecurityCheck,
 }
 
 // The worker's command line, a contract ops and the AppHost's dashboard rely on. A few verbs with one or two
@@ -25,6 +26,7 @@ internal sealed record WorkerCommand(WorkerVerb Verb, string? From = null, strin
         ("status", WorkerVerb.Status, []),
         ("script", WorkerVerb.Script, ["--from", "--to"]),
         ("seed", WorkerVerb.Seed, []),
+        ("security-check", WorkerVerb.SecurityCheck, []),
     ];
 
     public string Name => Verb == WorkerVerb.Default ? "default" : Verbs.Single(v => v.Verb == Verb).Name;
@@ -37,6 +39,7 @@ internal sealed record WorkerCommand(WorkerVerb Verb, string? From = null, strin
           status                            list every phase as applied or pending
           script [--from PHASE] [--to PHASE] print the SQL a migrate or rollback would run
           seed                              insert the development data set (idempotent)
+          security-check                    review roles, grants, isolation, encryption and secrets (exit 4 on a failure)
         """;
 
     public static bool TryParse(string[] args, out WorkerCommand command, out string error)
