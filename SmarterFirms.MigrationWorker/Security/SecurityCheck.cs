@@ -29,8 +29,6 @@ internal sealed class SecurityCheck(IConfiguration configuration, IServiceProvid
         ("secrets.settings", SecretChecks.SettingsAsync),
     ];
 
-    public static IEnumerable<string> CheckNames => Checks.Select(c => c.Name);
-
     // Runs every check and prints one line each on stdout: "PASS name: what was found" or "FAIL name: what broke".
     public async Task<IReadOnlyList<CheckResult>> RunAsync(CancellationToken cancellationToken)
     {

@@ -190,6 +190,22 @@ public sealed class SecurityCheckTests(AppHostFixture fixture) : IAsyncLifetime
         Assert.DoesNotContain(signingKey[..40], check.StdOut + check.StdErr);
     }
 
+    // A published migrate runs the check too: the worker gets the API's KMS settings and signing key, the same parameters.
+    [Fact]
+    public async Task ThePublishedWorkerGetsTheKeyProviderAndSigningKeyTheCheckNeeds()
+    {
+        var resources = await AppHostStartupTests.PublishManifestAsync();
+
+        var worker = resources.GetProperty("migrations").GetProperty("env");
+        var api = resources.GetProperty("authapi").GetProperty("env");
+        foreach (var name in (string[])["Encryption__Provider", "Encryption__Kms__KeyId", "Encryption__Kms__Region", "Tokens__SigningKey"])
+        {
+            Assert.Equal(api.GetProperty(name).GetString(), worker.GetProperty(name).GetString());
+        }
+
+        Assert.Equal("{token-signing-key.value}", worker.GetProperty("Tokens__SigningKey").GetString());
+    }
+
     private async Task MigrateAsync(params string[] options)
     {
         var result = await MigrationWorkerProcess.RunAsync(_db, ["migrate", .. options]);
