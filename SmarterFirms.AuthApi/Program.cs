@@ -1,6 +1,3 @@
-using System.Text.Json;
-using System.Text.Json.Serialization;
-using Microsoft.FeatureManagement;
 using SmarterFirms.AuthApi.Access;
 using SmarterFirms.AuthApi.Associations;
 using SmarterFirms.AuthApi.Audit;
@@ -12,29 +9,21 @@ using SmarterFirms.AuthApi.Firms;
 using SmarterFirms.AuthApi.Notes;
 using SmarterFirms.AuthApi.Permissions;
 using SmarterFirms.AuthApi.Profiles;
-using SmarterFirms.AuthApi.Tenancy;
 using SmarterFirms.AuthApi.Users;
-using SmarterFirms.Data;
 using SmarterFirms.Data.Encryption;
 
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
-// Hot statements (the session check, the access check, the tenant settings) run as server-side prepared statements.
-builder.AddAuthDbContext(connection => connection.MaxAutoPrepare = connection.MaxAutoPrepare > 0 ? connection.MaxAutoPrepare : 64);
+builder.AddApiDatabase();
 builder.AddTenancy();
 builder.AddTokenAuthentication();
 builder.AddFirmAuthorization();
 builder.AddFieldEncryption();
 builder.AddClioSso();
 builder.AddClientRateLimiting();
-builder.Services.AddFeatureManagement();
 builder.AddApiProblemDetails();
-builder.Services.AddOpenApi();
-builder.Services.ConfigureHttpJsonOptions(json =>
-    json.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseUpper)));
-// No request of this API needs more than a few kilobytes.
-builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = 64 * 1024);
+builder.AddHttpApi();
 
 var app = builder.Build();
 _ = app.Services.GetRequiredService<SigningKeys>(); // a bad key stops the service at start, not at the first request

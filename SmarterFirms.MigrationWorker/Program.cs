@@ -24,12 +24,16 @@ if (string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString(AuthData
 
 builder.AddServiceDefaults();
 builder.AddAuthDbContext();
-builder.Services.AddOpenTelemetry().WithTracing(t => t.AddSource(MigrationRunner.ActivitySourceName));
+builder.Services.AddOpenTelemetry().WithTracing(t => t.AddSource(WorkerSteps.ActivitySourceName));
 builder.Services.AddSingleton(command);
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddOptions<SeedOptions>().BindConfiguration("Seed");
 builder.Services.AddScoped<DatabaseSeeder>();
 builder.Services.AddSingleton<DatabaseBackup>();
+builder.Services.AddSingleton<WorkerLock>();
+builder.Services.AddSingleton<AppRoleLogin>();
+builder.Services.AddScoped<WorkerSteps>();
+builder.Services.AddScoped<PhaseMigrator>();
 builder.Services.AddHostedService<MigrationRunner>();
 
 await builder.Build().RunAsync();

@@ -9,10 +9,10 @@ internal static class LocalPostgresBuilderExtensions
     // initdb and postgres refuse to run as root: there, every server process runs as the postgres user.
     private static readonly string[] DropRoot = ["--reuid=postgres", "--regid=postgres", "--init-groups"];
 
+    // `options` come from PostgresModeChoice, which has already checked that the server binaries exist.
     public static IResourceBuilder<LocalPostgresResource> AddLocalPostgres(
         this IDistributedApplicationBuilder builder, string name, IResourceBuilder<ParameterResource> password, LocalPostgresOptions options)
     {
-        options.RequireBinaries();
         var postgres = Path.Combine(options.BinDirectory!, "postgres");
         var resource = new LocalPostgresResource(name, LocalPostgresOptions.RunningAsRoot ? "setpriv" : postgres, password.Resource, options);
 

@@ -13,16 +13,10 @@ internal sealed record LocalPostgresOptions(string DataDirectory, string? BinDir
 
     public static bool RunningAsRoot => Environment.UserName == "root";
 
-    public void RequireBinaries()
-    {
-        if (BinDirectory is null)
-        {
-            throw new InvalidOperationException(
-                "Postgres:Mode is local but no PostgreSQL server binaries were found (looked in Postgres:BinDirectory, " +
-                "/usr/lib/postgresql/*/bin and PATH). Either install PostgreSQL (sudo apt-get install -y postgresql), " +
-                "or start Docker and use Postgres:Mode=container.");
-        }
-    }
+    // Fails with what was missing and where it looked, then the remedies; returns the options for a fluent check.
+    public LocalPostgresOptions RequireBinaries(string problem, string remedies) => BinDirectory is not null ? this
+        : throw new InvalidOperationException(
+            $"{problem} (looked in Postgres:BinDirectory, /usr/lib/postgresql/*/bin and PATH). {remedies}");
 
     // Survives restarts, outside the repository; root's home is closed to the postgres user, so root uses /var/lib.
     private static string DefaultDataDirectory() => RunningAsRoot

@@ -1,6 +1,5 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using SmarterFirms.AuthApi.Auth;
-using SmarterFirms.Data;
 
 namespace SmarterFirms.AuthApi.Access;
 
@@ -13,7 +12,8 @@ public static class AccessApi
         var group = routes.MapGroup("/firms/{firmId:guid}").WithTags("Access").RequireAuthorization();
 
         group.MapGet("/access-check", CheckAsync)
-            .WithSummary("May the caller do `action` on `resource` of this firm? The effective-permission rules of DESIGN §3.");
+            .WithSummary("May the caller do `action` on `resource` of this firm? Law-firm users by their role in it; consultants " +
+                "only through an ACTIVE association: FULL_ACCESS everything, READ_ONLY `read`, LIMITED_ACCESS its unexpired permissions.");
         return group;
     }
 
@@ -22,20 +22,9 @@ public static class AccessApi
     private static async Task<Results<Ok<AccessCheckResponse>, ValidationProblem>> CheckAsync(
         Guid firmId, string? resource, string? action, HttpContext http, AccessEvaluator evaluator, CancellationToken cancellationToken)
     {
-        var errors = new Dictionary<string, string[]>();
-        if (resource is null || !PermissionVocabulary.IsResource(resource))
+        if (Problems.NotInVocabulary(resource, action) is { } invalid)
         {
-            errors["resource"] = [$"Use one of: {string.Join(", ", PermissionVocabulary.Resources)}."];
-        }
-
-        if (action is null || !PermissionVocabulary.IsAction(action))
-        {
-            errors["action"] = [$"Use one of: {string.Join(", ", PermissionVocabulary.Actions)}."];
-        }
-
-        if (errors.Count > 0)
-        {
-            return TypedResults.ValidationProblem(errors);
+            return invalid;
         }
 
         var decision = await evaluator.EvaluateAsync(http.User.UserId(), firmId, resource!, action!, cancellationToken);

@@ -5,7 +5,7 @@ using SmarterFirms.Data;
 
 namespace SmarterFirms.AuthApi.Access;
 
-// Every refusal of a signed-in caller is one ACCESS_DENIED row (DESIGN §5), in the trail of the firm that
+// Every refusal of a signed-in caller is one ACCESS_DENIED row, committed on its own, in the trail of the firm that
 // was asked about when that firm exists, so the firm sees who knocked.
 public sealed class AccessDenials(AuthDbContext db, AuditTrail audit, IHttpContextAccessor accessor)
 {

@@ -23,13 +23,10 @@ public enum AccessReason
 
 public sealed record AccessDecision(bool Allowed, AccessReason Reason);
 
-public static class AccessReasons
-{
-    public static string ToCode(this AccessReason reason) => System.Text.Json.JsonNamingPolicy.SnakeCaseUpper.ConvertName(reason.ToString());
-}
-
-// The effective-permission rules of DESIGN §3, in one place: the access-check endpoint and the
-// RequireFirmPermission policy both ask here.
+// The effective-permission rules, in one place: the access-check endpoint and the RequireFirmPermission
+// policy both ask here. A law-firm user has their own firm's rights by role (LawFirmRoleRights) and none
+// elsewhere; a consultant has none without an ACTIVE association, every right with FULL_ACCESS, `read` only
+// with READ_ONLY (explicit permissions never raise it), and exactly the unexpired permissions with LIMITED_ACCESS.
 //
 // The facts come from one prepared-statement-friendly query (one round trip; the tenant settings ride in
 // the same batch), read fresh on every call: no cache, so a revocation is seen by the very next request.
@@ -60,10 +57,8 @@ public sealed class AccessEvaluator(AuthDbContext db, TimeProvider time)
     }
 
     // Owners and admins of the firm: the management rights (consultants, permissions, notes, audit trail).
-    public Task<bool> AdministersFirmAsync(Guid userId, Guid firmId, CancellationToken cancellationToken) =>
-        db.Users.AsNoTracking().AnyAsync(
-            u => u.Id == userId && u.Type == UserType.LawFirmUser && u.FirmId == firmId && (u.Role == FirmRole.Owner || u.Role == FirmRole.Admin),
-            cancellationToken);
+    public async Task<bool> AdministersFirmAsync(Guid userId, Guid firmId, CancellationToken cancellationToken) =>
+        (await Caller.FindAsync(db, userId, cancellationToken))?.AdministersFirm(firmId) == true;
 
     private static AccessDecision Decide(AccessFacts facts, Guid firmId, string resource, string action, DateTimeOffset now)
     {

@@ -13,7 +13,8 @@ public sealed record Caller(Guid Id, UserType Type, Guid? FirmId, FirmRole? Role
     public bool AdministersFirm(Guid firmId) =>
         Type == UserType.LawFirmUser && FirmId == firmId && Role is FirmRole.Owner or FirmRole.Admin;
 
-    public bool IsFirmAdministrator => Type == UserType.LawFirmUser && FirmId is not null && Role is FirmRole.Owner or FirmRole.Admin;
+    // An owner or admin of their own firm, whichever it is.
+    public bool IsFirmAdministrator => FirmId is { } firmId && AdministersFirm(firmId);
 
     public static Task<Caller?> FindAsync(AuthDbContext db, Guid userId, CancellationToken cancellationToken) =>
         db.Users.AsNoTracking().Where(u => u.Id == userId)

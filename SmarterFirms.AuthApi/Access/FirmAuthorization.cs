@@ -5,28 +5,22 @@ using SmarterFirms.Data;
 
 namespace SmarterFirms.AuthApi.Access;
 
-// The caller may do `Action` on `Resource` of the firm named by the route's {firmId} (DESIGN §3).
+// The caller may do `Action` on `Resource` of the firm named by the route's {firmId} (AccessEvaluator's rules).
 public sealed record FirmPermissionRequirement(string Resource, string Action) : IAuthorizationRequirement;
 
 // The caller is an owner or admin of the firm named by the route's {firmId}: consultant management and the
 // firm's audit trail.
 public sealed record FirmAdminRequirement : IAuthorizationRequirement;
 
-// Authorization as declarations on endpoints: .RequireFirmPermission("reports", "read"), .RequireFirmAdmin().
+// The caller is a consultant (their own profile, their own associations); the refusal says what only consultants have.
+public sealed record ConsultantRequirement(string Refusal) : IAuthorizationRequirement;
+
+// Authorization as declarations on endpoints: .RequireFirmPermission("reports", "read"), .RequireFirmAdmin(),
+// .RequireConsultant(why). Roles are read fresh from the database, never from the token.
 // A refusal is an ACCESS_DENIED row and a 403 problem details that says why.
 public static class FirmAuthorization
 {
     public const string FirmIdRouteValue = "firmId";
-
-    public static TBuilder AddFirmAuthorization<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
-    {
-        builder.Services.AddScoped<AccessEvaluator>();
-        builder.Services.AddScoped<AccessDenials>();
-        builder.Services.AddScoped<IAuthorizationHandler, FirmPermissionHandler>();
-        builder.Services.AddScoped<IAuthorizationHandler, FirmAdminHandler>();
-        builder.Services.AddSingleton<IAuthorizationMiddlewareResultHandler, ProblemDetailsAuthorizationResultHandler>();
-        return builder;
-    }
 
     public static TBuilder RequireFirmPermission<TBuilder>(this TBuilder builder, string resource, string action)
         where TBuilder : IEndpointConventionBuilder
@@ -42,60 +36,78 @@ public static class FirmAuthorization
     public static TBuilder RequireFirmAdmin<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
         builder.RequireAuthorization(policy => policy.RequireAuthenticatedUser().AddRequirements(new FirmAdminRequirement()));
 
-    private static Guid? RouteFirmId(AuthorizationHandlerContext context) =>
-        context.Resource is HttpContext http
-            ? Guid.TryParse(http.GetRouteValue(FirmIdRouteValue)?.ToString(), out var firmId) ? firmId : null
-            : throw new InvalidOperationException("Firm policies authorize endpoints only.");
+    public static TBuilder RequireConsultant<TBuilder>(this TBuilder builder, string refusal) where TBuilder : IEndpointConventionBuilder =>
+        builder.RequireAuthorization(policy => policy.RequireAuthenticatedUser().AddRequirements(new ConsultantRequirement(refusal)));
 
-    private sealed class FirmPermissionHandler(AccessEvaluator evaluator, AccessDenials denials) : AuthorizationHandler<FirmPermissionRequirement>
+    internal sealed class FirmPermissionHandler(AccessEvaluator evaluator, AccessDenials denials) : AuthorizationHandler<FirmPermissionRequirement>
     {
         protected override async Task HandleRequirementAsync(AuthorizationHandlerContext context, FirmPermissionRequirement requirement)
         {
-            if (context.User.Identity?.IsAuthenticated != true)
+            if (Request(context) is not { } http)
             {
                 return; // the challenge (401) comes from RequireAuthenticatedUser
             }
 
-            var http = (HttpContext)context.Resource!;
-            var firmId = RouteFirmId(context) ?? throw new InvalidOperationException($"The route has no {{{FirmIdRouteValue}}}.");
+            var firmId = RouteFirmId(http);
             var decision = await evaluator.EvaluateAsync(context.User.UserId(), firmId, requirement.Resource, requirement.Action, http.RequestAborted);
-            if (decision.Allowed)
-            {
-                context.Succeed(requirement);
-                return;
-            }
-
-            var reason = $"{requirement.Resource}:{requirement.Action} is not allowed in this firm ({decision.Reason.ToCode()}).";
-            await denials.RecordAsync(firmId, reason, new { requirement.Resource, requirement.Action, decision = decision.Reason.ToCode() }, http.RequestAborted);
-            context.Fail(new AuthorizationFailureReason(this, reason));
+            await ConcludeAsync(context, this, requirement, decision.Allowed, denials, firmId,
+                $"{requirement.Resource}:{requirement.Action} is not allowed in this firm ({Codes.Of(decision.Reason)}).",
+                new { requirement.Resource, requirement.Action, decision = Codes.Of(decision.Reason) });
         }
     }
 
-    private sealed class FirmAdminHandler(AccessEvaluator evaluator, AccessDenials denials) : AuthorizationHandler<FirmAdminRequirement>
+    internal sealed class FirmAdminHandler(AccessEvaluator evaluator, AccessDenials denials) : AuthorizationHandler<FirmAdminRequirement>
     {
         protected override async Task HandleRequirementAsync(AuthorizationHandlerContext context, FirmAdminRequirement requirement)
         {
-            if (context.User.Identity?.IsAuthenticated != true)
+            if (Request(context) is { } http)
             {
-                return;
+                var firmId = RouteFirmId(http);
+                await ConcludeAsync(context, this, requirement, await evaluator.AdministersFirmAsync(context.User.UserId(), firmId, http.RequestAborted),
+                    denials, firmId, "Only an owner or admin of this firm may do this.", null);
             }
-
-            var http = (HttpContext)context.Resource!;
-            var firmId = RouteFirmId(context) ?? throw new InvalidOperationException($"The route has no {{{FirmIdRouteValue}}}.");
-            if (await evaluator.AdministersFirmAsync(context.User.UserId(), firmId, http.RequestAborted))
-            {
-                context.Succeed(requirement);
-                return;
-            }
-
-            const string reason = "Only an owner or admin of this firm may do this.";
-            await denials.RecordAsync(firmId, reason, null, http.RequestAborted);
-            context.Fail(new AuthorizationFailureReason(this, reason));
         }
     }
 
+    internal sealed class ConsultantHandler(AuthDbContext db, AccessDenials denials) : AuthorizationHandler<ConsultantRequirement>
+    {
+        protected override async Task HandleRequirementAsync(AuthorizationHandlerContext context, ConsultantRequirement requirement)
+        {
+            if (Request(context) is { } http)
+            {
+                var caller = await Caller.FindAsync(db, context.User.UserId(), http.RequestAborted);
+                await ConcludeAsync(context, this, requirement, caller is { IsConsultant: true }, denials, null, requirement.Refusal, null);
+            }
+        }
+    }
+
+    // The request of a signed-in caller; null for an anonymous one.
+    private static HttpContext? Request(AuthorizationHandlerContext context) =>
+        context.Resource is HttpContext http
+            ? context.User.Identity?.IsAuthenticated == true ? http : null
+            : throw new InvalidOperationException("These policies authorize endpoints only.");
+
+    private static Guid RouteFirmId(HttpContext http) =>
+        Guid.TryParse(http.GetRouteValue(FirmIdRouteValue)?.ToString(), out var firmId)
+            ? firmId
+            : throw new InvalidOperationException($"The route has no {{{FirmIdRouteValue}}}.");
+
+    private static async Task ConcludeAsync(
+        AuthorizationHandlerContext context, IAuthorizationHandler handler, IAuthorizationRequirement requirement, bool allowed,
+        AccessDenials denials, Guid? firmId, string reason, object? details)
+    {
+        if (allowed)
+        {
+            context.Succeed(requirement);
+            return;
+        }
+
+        await denials.RecordAsync(firmId, reason, details, ((HttpContext)context.Resource!).RequestAborted);
+        context.Fail(new AuthorizationFailureReason(handler, reason));
+    }
+
     // A 403 from a firm policy is problem details carrying the reason; everything else as usual.
-    private sealed class ProblemDetailsAuthorizationResultHandler(IProblemDetailsService problems) : IAuthorizationMiddlewareResultHandler
+    internal sealed class ProblemDetailsAuthorizationResultHandler(IProblemDetailsService problems) : IAuthorizationMiddlewareResultHandler
     {
         private readonly AuthorizationMiddlewareResultHandler _default = new();
 

@@ -3,7 +3,7 @@ using SmarterFirms.Data;
 
 namespace SmarterFirms.AuthApi.Access;
 
-// What a law-firm user may do in their own firm, by role (DESIGN §3: "their firm's rights by role").
+// What a law-firm user may do in their own firm, by role; in any other firm they have no rights at all.
 //
 // | role   | rights                                                                                    |
 // |--------|-------------------------------------------------------------------------------------------|

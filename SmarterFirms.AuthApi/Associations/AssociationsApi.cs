@@ -24,15 +24,14 @@ public sealed record AssociationResponse(
     AssociationStatus Status, AccessLevel AccessLevel, Guid? InvitedById, DateTimeOffset InvitedAt, DateTimeOffset? RespondedAt,
     DateTimeOffset? RevokedAt, Guid? RevokedById, bool HasNotes, DateTimeOffset UpdatedAt);
 
-// A firm's consultants (DESIGN §3, §9). Lifecycle:
+// A firm's consultants. Lifecycle:
 //   invite (firm owner/admin)     none or REVOKED -> PENDING   (a revoked consultant is invited again on the same row)
 //   accept (invited consultant)   PENDING -> ACTIVE
 //   decline (invited consultant)  PENDING -> REVOKED           (ASSOCIATION_DECLINED)
 //   revoke (either side)          PENDING or ACTIVE -> REVOKED
 //   access level (firm)           PENDING or ACTIVE
-// Anything else is 403 (not your association), 409 (not in a state that allows it) or 422, and changes nothing.
-// Each change commits with its audit row. Row-level security decides what a caller can see at all; an id the
-// caller cannot see answers 403 whether or not it exists, so ids leak nothing.
+// Anything else is 403 (not your association: AssociationAccess), 409 (not in a state that allows it) or 422,
+// and changes nothing. Each change commits with its audit row.
 public static class AssociationsApi
 {
     public static RouteGroupBuilder MapAssociationsApi(this IEndpointRouteBuilder routes)
@@ -41,7 +40,8 @@ public static class AssociationsApi
         firm.MapGet("/", ListForFirmAsync).WithSummary("The firm's consultants, any status (owners and admins).");
         firm.MapPost("/", InviteAsync).WithSummary("Invite a consultant by referral code or email: 201 PENDING.");
 
-        routes.MapGroup("/consultants/me/associations").WithTags("Associations").RequireAuthorization()
+        routes.MapGroup("/consultants/me/associations").WithTags("Associations")
+            .RequireConsultant("Only consultants have associations of their own.").ProducesProblem(StatusCodes.Status403Forbidden)
             .MapGet("/", ListMineAsync).WithSummary("The signed-in consultant's firms, any status.");
 
         var association = routes.MapGroup("/associations/{id:guid}").WithTags("Associations").RequireAuthorization();
@@ -53,37 +53,27 @@ public static class AssociationsApi
         return association;
     }
 
-    private static async Task<Results<Ok<List<AssociationResponse>>, ValidationProblem>> ListForFirmAsync(
-        Guid firmId, string? status, AuthDbContext db, CancellationToken cancellationToken)
-    {
-        if (ParseStatus(status, out var filter) is { } invalid)
-        {
-            return invalid;
-        }
+    private static Task<Results<Ok<List<AssociationResponse>>, ValidationProblem>> ListForFirmAsync(
+        Guid firmId, string? status, AuthDbContext db, CancellationToken cancellationToken) =>
+        ListAsync(db.FirmConsultantAssociations.Where(a => a.FirmId == firmId), status, cancellationToken);
 
-        var query = db.FirmConsultantAssociations.AsNoTracking().Where(a => a.FirmId == firmId);
-        if (filter is { } wanted)
-        {
-            query = query.Where(a => a.Status == wanted);
-        }
-
-        return TypedResults.Ok(await Project(query.OrderByDescending(a => a.InvitedAt).ThenBy(a => a.Id)).ToListAsync(cancellationToken));
-    }
-
-    private static async Task<Results<Ok<List<AssociationResponse>>, ValidationProblem, ProblemHttpResult>> ListMineAsync(
+    private static Task<Results<Ok<List<AssociationResponse>>, ValidationProblem>> ListMineAsync(
         string? status, [AsParameters] FirmServices s, CancellationToken cancellationToken)
     {
+        var me = s.UserId;
+        return ListAsync(s.Db.FirmConsultantAssociations.Where(a => a.ConsultantId == me), status, cancellationToken);
+    }
+
+    // Newest invitation first, optionally of one status.
+    private static async Task<Results<Ok<List<AssociationResponse>>, ValidationProblem>> ListAsync(
+        IQueryable<FirmConsultantAssociation> associations, string? status, CancellationToken cancellationToken)
+    {
         if (ParseStatus(status, out var filter) is { } invalid)
         {
             return invalid;
         }
 
-        if (await s.CallerAsync(cancellationToken) is not { IsConsultant: true } caller)
-        {
-            return await s.Denials.ForbidAsync(null, "Only consultants have associations of their own.", cancellationToken);
-        }
-
-        var query = s.Db.FirmConsultantAssociations.AsNoTracking().Where(a => a.ConsultantId == caller.Id);
+        var query = associations.AsNoTracking();
         if (filter is { } wanted)
         {
             query = query.Where(a => a.Status == wanted);
@@ -95,14 +85,11 @@ public static class AssociationsApi
     private static async Task<Results<Created<AssociationResponse>, ValidationProblem, ProblemHttpResult>> InviteAsync(
         Guid firmId, InviteRequest request, [AsParameters] FirmServices s, CancellationToken cancellationToken)
     {
-        var code = Blank(request.ReferralCode)?.ToUpperInvariant();
-        var email = Blank(request.Email);
+        var code = request.ReferralCode.TrimToNull()?.ToUpperInvariant();
+        var email = request.Email.TrimToNull();
         if ((code is null) == (email is null))
         {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]>
-            {
-                ["referralCode"] = ["Give the consultant's referral code or their email address, not both."],
-            });
+            return Problems.Invalid("referralCode", "Give the consultant's referral code or their email address, not both.");
         }
 
         var invitee = code is not null
@@ -176,42 +163,26 @@ public static class AssociationsApi
     private static async Task<Results<Ok<AssociationResponse>, ProblemHttpResult>> GetAsync(
         Guid id, [AsParameters] FirmServices s, CancellationToken cancellationToken)
     {
-        var (target, denied) = await AuthorizeAsync(s, id, Party.EitherSide, cancellationToken);
+        var (target, denied) = await AuthorizeAsync(s, id, AssociationParty.EitherSide, cancellationToken);
         return denied ?? (Results<Ok<AssociationResponse>, ProblemHttpResult>)TypedResults.Ok(await FindAsync(s.Db, target!, cancellationToken));
     }
 
-    private static async Task<Results<Ok<AssociationResponse>, ProblemHttpResult>> AcceptAsync(
-        Guid id, [AsParameters] FirmServices s, CancellationToken cancellationToken)
-    {
-        var (target, denied) = await AuthorizeAsync(s, id, Party.Consultant, cancellationToken);
-        if (denied is not null)
-        {
-            return denied;
-        }
+    private static Task<Results<Ok<AssociationResponse>, ProblemHttpResult>> AcceptAsync(
+        Guid id, [AsParameters] FirmServices s, CancellationToken cancellationToken) => AnswerAsync(s, id, accept: true, cancellationToken);
 
-        return await TransitionAsync(s, target!, (association, now) => association.Status switch
+    private static Task<Results<Ok<AssociationResponse>, ProblemHttpResult>> DeclineAsync(
+        Guid id, [AsParameters] FirmServices s, CancellationToken cancellationToken) => AnswerAsync(s, id, accept: false, cancellationToken);
+
+    // The invited consultant answers a PENDING invitation, once: ACTIVE or REVOKED (declined).
+    private static Task<Results<Ok<AssociationResponse>, ProblemHttpResult>> AnswerAsync(
+        FirmServices s, Guid id, bool accept, CancellationToken cancellationToken) =>
+        TransitionAsync(s, id, AssociationParty.Consultant, (association, now) => association.Status switch
         {
-            AssociationStatus.Pending => Apply(() =>
+            AssociationStatus.Pending when accept => Apply(() =>
             {
                 association.Status = AssociationStatus.Active;
                 association.RespondedAt = now;
             }, AuthEventType.AssociationAccepted, null),
-            AssociationStatus.Active => Refuse(Problems.Conflict("Already accepted", "This invitation was accepted already; the association is ACTIVE.")),
-            _ => Refuse(Problems.Conflict("Association revoked", "This association is REVOKED; the firm has to invite you again.")),
-        }, cancellationToken);
-    }
-
-    private static async Task<Results<Ok<AssociationResponse>, ProblemHttpResult>> DeclineAsync(
-        Guid id, [AsParameters] FirmServices s, CancellationToken cancellationToken)
-    {
-        var (target, denied) = await AuthorizeAsync(s, id, Party.Consultant, cancellationToken);
-        if (denied is not null)
-        {
-            return denied;
-        }
-
-        return await TransitionAsync(s, target!, (association, now) => association.Status switch
-        {
             AssociationStatus.Pending => Apply(() =>
             {
                 association.Status = AssociationStatus.Revoked;
@@ -219,22 +190,17 @@ public static class AssociationsApi
                 association.RevokedAt = now;
                 association.RevokedById = s.UserId;
             }, AuthEventType.AssociationDeclined, null),
-            AssociationStatus.Active => Refuse(Problems.Conflict("Already accepted", "An accepted association cannot be declined; revoke it instead.")),
-            _ => Refuse(Problems.Conflict("Association revoked", "This association is REVOKED already.")),
+            AssociationStatus.Active => Refuse(Problems.Conflict("Already accepted", accept
+                ? "This invitation was accepted already; the association is ACTIVE."
+                : "An accepted association cannot be declined; revoke it instead.")),
+            _ => Refuse(Problems.Conflict("Association revoked", accept
+                ? "This association is REVOKED; the firm has to invite you again."
+                : "This association is REVOKED already.")),
         }, cancellationToken);
-    }
 
-    private static async Task<Results<Ok<AssociationResponse>, ProblemHttpResult>> RevokeAsync(
-        Guid id, [AsParameters] FirmServices s, CancellationToken cancellationToken)
-    {
-        var (target, denied) = await AuthorizeAsync(s, id, Party.EitherSide, cancellationToken);
-        if (denied is not null)
-        {
-            return denied;
-        }
-
-        var by = s.UserId == target!.ConsultantId ? "consultant" : "firm";
-        return await TransitionAsync(s, target, (association, now) => association.Status switch
+    private static Task<Results<Ok<AssociationResponse>, ProblemHttpResult>> RevokeAsync(
+        Guid id, [AsParameters] FirmServices s, CancellationToken cancellationToken) =>
+        TransitionAsync(s, id, AssociationParty.EitherSide, (association, now) => association.Status switch
         {
             AssociationStatus.Revoked => Refuse(Problems.Conflict("Association revoked", "This association is REVOKED already.")),
             var previous => Apply(() =>
@@ -242,21 +208,15 @@ public static class AssociationsApi
                 association.Status = AssociationStatus.Revoked;
                 association.RevokedAt = now;
                 association.RevokedById = s.UserId;
-            }, AuthEventType.AssociationRevoked, new { by, previousStatus = Codes.Of(previous) }),
+            }, AuthEventType.AssociationRevoked,
+                new { by = s.UserId == association.ConsultantId ? "consultant" : "firm", previousStatus = Codes.Of(previous) }),
         }, cancellationToken);
-    }
 
-    private static async Task<Results<Ok<AssociationResponse>, ProblemHttpResult>> ChangeAccessLevelAsync(
+    private static Task<Results<Ok<AssociationResponse>, ProblemHttpResult>> ChangeAccessLevelAsync(
         Guid id, AccessLevelRequest request, [AsParameters] FirmServices s, CancellationToken cancellationToken)
     {
-        var (target, denied) = await AuthorizeAsync(s, id, Party.FirmAdmin, cancellationToken);
-        if (denied is not null)
-        {
-            return denied;
-        }
-
         var level = request.AccessLevel!.Value;
-        return await TransitionAsync(s, target!, (association, now) => association switch
+        return TransitionAsync(s, id, AssociationParty.FirmAdmin, (association, now) => association switch
         {
             { Status: AssociationStatus.Revoked } => Refuse(Problems.Conflict("Association revoked",
                 "A revoked association has no access level to change; invite the consultant again with the level you want.")),
@@ -268,41 +228,14 @@ public static class AssociationsApi
 
     // --- shared steps ------------------------------------------------------------------------------------
 
-    private enum Party
-    {
-        Consultant,
-        FirmAdmin,
-        EitherSide,
-    }
-
-    public sealed record AssociationRef(Guid Id, Guid FirmId, Guid ConsultantId);
-
-    // Decided before any transaction, on the parts of the row that never change (firm and consultant), so a
-    // refusal is recorded on its own and nothing else.
-    private static async Task<(AssociationRef? Target, ProblemHttpResult? Denied)> AuthorizeAsync(
-        FirmServices s, Guid id, Party party, CancellationToken cancellationToken)
-    {
-        var target = await s.Db.FirmConsultantAssociations.AsNoTracking().Where(a => a.Id == id)
-            .Select(a => new AssociationRef(a.Id, a.FirmId, a.ConsultantId))
-            .SingleOrDefaultAsync(cancellationToken);
-        if (target is null)
+    private static Task<(AssociationRef? Target, ProblemHttpResult? Denied)> AuthorizeAsync(
+        FirmServices s, Guid id, AssociationParty party, CancellationToken cancellationToken) =>
+        s.AuthorizeAssociationAsync(id, party, party switch
         {
-            return (null, await s.Denials.ForbidAsync(null, "This association does not exist or is not yours.", cancellationToken, new { associationId = id }));
-        }
-
-        var caller = await s.CallerAsync(cancellationToken);
-        var isConsultant = caller is { IsConsultant: true } && caller.Id == target.ConsultantId;
-        var isFirmAdmin = caller?.AdministersFirm(target.FirmId) == true;
-        var (allowed, refusal) = party switch
-        {
-            Party.Consultant => (isConsultant, "Only the invited consultant may accept or decline this invitation."),
-            Party.FirmAdmin => (isFirmAdmin, "Only an owner or admin of the association's firm may do this."),
-            _ => (isConsultant || isFirmAdmin, "Only the consultant or an owner or admin of the firm may do this."),
-        };
-        return allowed
-            ? (target, null)
-            : (target, await s.Denials.ForbidAsync(target.FirmId, refusal, cancellationToken, new { associationId = id }));
-    }
+            AssociationParty.Consultant => "Only the invited consultant may accept or decline this invitation.",
+            AssociationParty.FirmAdmin => "Only an owner or admin of the association's firm may do this.",
+            _ => "Only the consultant or an owner or admin of the firm may do this.",
+        }, cancellationToken);
 
     private sealed record Step(ProblemHttpResult? Refusal, Action? Change, AuthEventType? Event, object? Details);
 
@@ -312,16 +245,23 @@ public static class AssociationsApi
 
     private static Step Apply(Action change, AuthEventType type, object? details) => new(null, change, type, details);
 
-    // Locks the row, asks the step what to do with it in its current state, and commits the change with its
-    // audit row; a refusal rolls back, so nothing changes.
+    // Authorizes the party, locks the row, asks the step what to do with it in its current state, and commits
+    // the change with its audit row; a refusal rolls back, so nothing changes.
     private static async Task<Results<Ok<AssociationResponse>, ProblemHttpResult>> TransitionAsync(
-        FirmServices s, AssociationRef target, Func<FirmConsultantAssociation, DateTimeOffset, Step> decide, CancellationToken cancellationToken)
+        FirmServices s, Guid id, AssociationParty party, Func<FirmConsultantAssociation, DateTimeOffset, Step> decide,
+        CancellationToken cancellationToken)
     {
+        var (target, denied) = await AuthorizeAsync(s, id, party, cancellationToken);
+        if (denied is not null)
+        {
+            return denied;
+        }
+
         var now = s.Time.GetUtcNow();
         await using (var transaction = await s.Db.Database.BeginTransactionAsync(cancellationToken))
         {
             var association = await s.Db.FirmConsultantAssociations
-                .FromSql($"SELECT * FROM firm_consultant_associations WHERE id = {target.Id} AND firm_id = {target.FirmId} FOR UPDATE")
+                .FromSql($"SELECT * FROM firm_consultant_associations WHERE id = {target!.Id} AND firm_id = {target.FirmId} FOR UPDATE")
                 .SingleAsync(cancellationToken);
             var step = decide(association, now);
             if (step.Refusal is not null)
@@ -365,15 +305,10 @@ public static class AssociationsApi
             return null;
         }
 
-        return TypedResults.ValidationProblem(new Dictionary<string, string[]>
-        {
-            ["status"] = [$"Use one of: {Codes.List<AssociationStatus>()}."],
-        });
+        return Problems.Invalid("status", $"Use one of: {Codes.List<AssociationStatus>()}.");
     }
 
     private static ProblemHttpResult AlreadyInvited(AssociationStatus status) => Problems.Conflict(
         "Already invited",
         $"This consultant's association with the firm is {Codes.Of(status)}; only a REVOKED one can be invited again.");
-
-    private static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
 }

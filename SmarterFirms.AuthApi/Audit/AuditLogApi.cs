@@ -19,7 +19,7 @@ public sealed record AuthLogEntry(
 
 public sealed record AuthLogPage(IReadOnlyList<AuthLogEntry> Items, string? NextCursor);
 
-// Reading the audit trail (DESIGN §5): a firm's owners and admins read every event of their firm (including
+// Reading the audit trail: a firm's owners and admins read every event of their firm (including
 // what consultants and outsiders tried there); everyone reads their own. Newest first, keyset-paged by
 // (occurred_at, id) with an opaque cursor, so pages stay stable while events keep arriving.
 public static class AuditLogApi

@@ -1,11 +1,10 @@
 using System.Text.Json;
-using SmarterFirms.AuthApi.Extensions;
 using SmarterFirms.Data;
 using SmarterFirms.Data.Entities;
 
 namespace SmarterFirms.AuthApi.Auth;
 
-// Adds one auth_logs row to the request's unit of work (DESIGN §5): it commits with the change it records
+// Adds one auth_logs row to the request's unit of work: it commits with the change it records
 // or not at all. Details carry reasons and ids, never a password, token, code or secret.
 public sealed class AuditTrail(AuthDbContext db, IHttpContextAccessor accessor, TimeProvider time)
 {

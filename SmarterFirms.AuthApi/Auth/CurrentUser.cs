@@ -11,7 +11,4 @@ public static class CurrentUser
 
     public static Guid SessionId(this ClaimsPrincipal principal) =>
         Guid.Parse(principal.FindFirstValue(TokenService.SessionClaim) ?? throw new InvalidOperationException("No sid claim."));
-
-    public static bool IsConsultant(this ClaimsPrincipal principal) =>
-        principal.FindFirstValue(TokenService.UserTypeClaim) == nameof(Data.UserType.Consultant);
 }

@@ -2,7 +2,7 @@ using Microsoft.Extensions.Options;
 
 namespace SmarterFirms.AuthApi.Auth;
 
-// Issuer metadata and public keys, so other services validate our access tokens offline (DESIGN §8).
+// Issuer metadata and public keys, so other services (and every replica) validate our access tokens offline.
 public static class DiscoveryApi
 {
     public const string JwksPath = "/.well-known/jwks.json";

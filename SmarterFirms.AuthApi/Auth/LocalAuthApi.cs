@@ -37,7 +37,7 @@ public sealed record SignInServices(
     HttpContext Http, AuthDbContext Db, TokenService Tokens, AuditTrail Audit, PasswordHasher<User> Hasher,
     IFeatureManager Features, TimeProvider Time, IOptions<LockoutOptions> Lockout);
 
-// Consultants' local accounts (DESIGN §1, §9): registration, sign-in with lockout, refresh rotation with
+// Consultants' local accounts (law-firm users sign in through Clio instead): registration, sign-in with lockout, refresh rotation with
 // reuse detection, sign-out and password change. Each change commits with its audit row.
 public static class LocalAuthApi
 {
@@ -102,8 +102,8 @@ public static class LocalAuthApi
             Name = request.Name.Trim(),
             Type = UserType.Consultant,
             AuthMethod = AuthMethod.Local,
-            Organization = Blank(request.Organization),
-            Bio = Blank(request.Bio),
+            Organization = request.Organization.TrimToNull(),
+            Bio = request.Bio.TrimToNull(),
             CreatedAt = now,
             UpdatedAt = now,
         };
@@ -125,10 +125,7 @@ public static class LocalAuthApi
         }
         catch (DbUpdateException e) when (e.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation, ConstraintName: "ix_users_email" })
         {
-            return TypedResults.Problem(
-                title: "Email already registered",
-                detail: "An account with this email address already exists; sign in instead.",
-                statusCode: StatusCodes.Status409Conflict);
+            return Problems.Conflict("Email already registered", "An account with this email address already exists; sign in instead.");
         }
 
         return TypedResults.Created("/me", new RegisteredUser(user.Id, user.Email, user.Name, user.Type, user.AuthMethod, profile.ReferralCode));
@@ -273,12 +270,12 @@ public static class LocalAuthApi
 
         if (s.Hasher.VerifyHashedPassword(user, user.PasswordHash, request.CurrentPassword) == PasswordVerificationResult.Failed)
         {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["currentPassword"] = ["The current password is incorrect."] });
+            return Problems.Invalid("currentPassword", "The current password is incorrect.");
         }
 
         if (PasswordPolicy.Check(request.NewPassword, user.Email) is { } problem)
         {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["newPassword"] = [problem] });
+            return Problems.Invalid("newPassword", problem);
         }
 
         var now = s.Time.GetUtcNow();
@@ -303,8 +300,6 @@ public static class LocalAuthApi
     private static bool IsEmail(string email) =>
         email.Length <= 320 && MailAddress.TryCreate(email, out var address) && address.Address == email
         && address.Host.Contains('.', StringComparison.Ordinal);
-
-    private static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
 
     private static ProblemHttpResult InvalidCredentials() => TypedResults.Problem(
         title: "Sign-in failed",

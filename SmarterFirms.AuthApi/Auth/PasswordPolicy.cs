@@ -24,8 +24,6 @@ public static class PasswordPolicy
         return set;
     });
 
-    public static int CommonPasswordCount => Common.Value.Count;
-
     // Null when acceptable, otherwise what is wrong, in words a user can act on.
     public static string? Check(string password, string? email = null)
     {

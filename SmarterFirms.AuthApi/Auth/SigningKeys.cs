@@ -16,7 +16,6 @@ public sealed class SigningKeys
             throw new InvalidOperationException("Tokens:SigningKey must be a private key.");
         }
 
-        Current = current;
         Credentials = new SigningCredentials(current, SecurityAlgorithms.EcdsaSha256);
         var previous = options.Value.PreviousSigningKeys
             .Select((key, i) => Load(key, $"Tokens:PreviousSigningKeys:{i}"))
@@ -24,7 +23,6 @@ public sealed class SigningKeys
         VerificationKeys = [current, .. previous];
     }
 
-    public ECDsaSecurityKey Current { get; }
     public SigningCredentials Credentials { get; }
     public IReadOnlyList<ECDsaSecurityKey> VerificationKeys { get; }
 

@@ -2,7 +2,6 @@ using System.Security.Cryptography;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
-using SmarterFirms.AuthApi.Extensions;
 using SmarterFirms.Data;
 using SmarterFirms.Data.Entities;
 
@@ -67,8 +66,9 @@ public sealed class TokenService(AuthDbContext db, SigningKeys keys, IOptions<To
             [JwtRegisteredClaimNames.Sub] = user.Id.ToString(),
             [JwtRegisteredClaimNames.Jti] = Guid.NewGuid().ToString(),
             [SessionClaim] = session.Id.ToString(),
-            [UserTypeClaim] = user.Type.ToString(),
-            [AuthMethodClaim] = user.AuthMethod.ToString(),
+            // The API's own spelling (CONSULTANT, LOCAL, LAW_FIRM_USER, CLIO_SSO), as /me answers.
+            [UserTypeClaim] = Codes.Of(user.Type),
+            [AuthMethodClaim] = Codes.Of(user.AuthMethod),
         };
         if (user.FirmId is { } firmId)
         {
@@ -77,14 +77,10 @@ public sealed class TokenService(AuthDbContext db, SigningKeys keys, IOptions<To
 
         var accessToken = Handler.CreateToken(new SecurityTokenDescriptor
         {
-            Issuer = _options.Issuer,
-            Audience = _options.Audience,
-            IssuedAt = now.UtcDateTime,
-            NotBefore = now.UtcDateTime,
-            Expires = expires.UtcDateTime,
+            Issuer = _options.Issuer, Audience = _options.Audience,
+            IssuedAt = now.UtcDateTime, NotBefore = now.UtcDateTime, Expires = expires.UtcDateTime,
             Claims = claims,
-            SigningCredentials = keys.Credentials,
-            TokenType = AccessTokenType,
+            SigningCredentials = keys.Credentials, TokenType = AccessTokenType,
         });
         return new TokenResponse(accessToken, refreshToken, (int)(expires - now).TotalSeconds, "Bearer");
     }

@@ -1,6 +1,5 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
-using SmarterFirms.AuthApi.Access;
 using SmarterFirms.AuthApi.Extensions;
 
 namespace SmarterFirms.AuthApi.Consultants;
@@ -38,8 +37,7 @@ public static class ConsultantsApi
             .SingleOrDefaultAsync(cancellationToken);
 
         return profile is null
-            ? TypedResults.Problem(
-                title: "Referral code not found", detail: "No consultant has this referral code.", statusCode: StatusCodes.Status404NotFound)
+            ? Problems.NotFound("Referral code not found", "No consultant has this referral code.")
             : TypedResults.Ok(profile);
     }
 }

@@ -2,8 +2,8 @@ using SmarterFirms.Data.Encryption;
 
 namespace SmarterFirms.AuthApi.Notes;
 
-// Association notes under the firm's data key, bound to their table, column, row and firm (DESIGN §6): the
-// database holds ciphertext only, and a value copied to another row or firm fails to decrypt.
+// Association notes envelope-encrypted (AES-256-GCM) under the firm's data key, bound to their table, column,
+// row and firm: the database holds ciphertext only, and a value copied to another row or firm fails to decrypt.
 public static class AssociationNotes
 {
     public const string Table = "firm_consultant_associations";

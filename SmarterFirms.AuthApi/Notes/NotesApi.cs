@@ -10,7 +10,7 @@ public sealed record NotesRequest([MaxLength(AssociationNotes.MaxLength)] string
 
 public sealed record NotesResponse(string? Notes, DateTimeOffset UpdatedAt);
 
-// The firm's private notes about a consultant (DESIGN §6), for the firm's owners and admins only: never for
+// The firm's private notes about a consultant, for the firm's owners and admins only: never for
 // the consultant, never for members. Encrypted field by field; a value that does not decrypt here (copied from
 // another row or firm, or altered) is a 409 that says so.
 public static class NotesApi
@@ -64,22 +64,10 @@ public static class NotesApi
         return TypedResults.Ok(new NotesResponse(sealedNotes is null ? null : request.Notes!.Trim(), now));
     }
 
-    private sealed record Target(Guid Id, Guid FirmId);
-
-    private static async Task<(Target? Target, ProblemHttpResult? Denied)> AuthorizeAsync(FirmServices s, Guid id, CancellationToken cancellationToken)
-    {
-        var target = await s.Db.FirmConsultantAssociations.AsNoTracking().Where(a => a.Id == id)
-            .Select(a => new Target(a.Id, a.FirmId)).SingleOrDefaultAsync(cancellationToken);
-        if (target is null)
-        {
-            return (null, await s.Denials.ForbidAsync(null, "This association does not exist or is not yours.", cancellationToken, new { associationId = id }));
-        }
-
-        return (await s.CallerAsync(cancellationToken))?.AdministersFirm(target.FirmId) == true
-            ? (target, null)
-            : (target, await s.Denials.ForbidAsync(target.FirmId,
-                "Only an owner or admin of the association's firm reads or writes its notes.", cancellationToken, new { associationId = id }));
-    }
+    private static Task<(AssociationRef? Target, ProblemHttpResult? Denied)> AuthorizeAsync(
+        FirmServices s, Guid id, CancellationToken cancellationToken) =>
+        s.AuthorizeAssociationAsync(id, AssociationParty.FirmAdmin,
+            "Only an owner or admin of the association's firm reads or writes its notes.", cancellationToken);
 
     private static ProblemHttpResult Undecryptable(FieldDecryptionException e)
     {

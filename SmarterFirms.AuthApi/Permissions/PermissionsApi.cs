@@ -12,7 +12,7 @@ public sealed record GrantPermissionRequest([Required, MaxLength(32)] string Res
 
 public sealed record PermissionResponse(string Resource, string Action, DateTimeOffset? ExpiresAt, bool Expired, DateTimeOffset GrantedAt, Guid? GrantedById);
 
-// Granular (resource, action) grants on an association (DESIGN §3), managed by the firm's owners and admins.
+// Granular (resource, action) grants on an association, managed by the firm's owners and admins.
 // They take effect while the association is ACTIVE and LIMITED_ACCESS (FULL_ACCESS needs none, READ_ONLY is
 // never raised by them) and until they expire. Resources and actions come from PermissionVocabulary only.
 public static class PermissionsApi
@@ -47,14 +47,14 @@ public static class PermissionsApi
         Guid id, GrantPermissionRequest request, [AsParameters] FirmServices s, CancellationToken cancellationToken)
     {
         var now = s.Time.GetUtcNow();
-        if (VocabularyProblem(request.Resource, request.Action) is { } invalid)
+        if (Problems.NotInVocabulary(request.Resource, request.Action) is { } invalid)
         {
             return invalid;
         }
 
         if (request.ExpiresAt is { } expiresAt && expiresAt <= now)
         {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["expiresAt"] = ["Give a time in the future, or none for no expiry."] });
+            return Problems.Invalid("expiresAt", "Give a time in the future, or none for no expiry.");
         }
 
         var (association, denied) = await AuthorizeAsync(s, id, cancellationToken);
@@ -72,22 +72,14 @@ public static class PermissionsApi
             return Problems.Conflict("Association revoked", "A revoked association takes no permissions; invite the consultant again first.");
         }
 
-        var permission = await s.Db.ConsultantPermissions.SingleOrDefaultAsync(
+        var existing = await s.Db.ConsultantPermissions.SingleOrDefaultAsync(
             p => p.FirmId == association.FirmId && p.AssociationId == association.Id && p.Resource == request.Resource && p.Action == request.Action,
             cancellationToken);
-        var created = permission is null;
-        if (permission is null)
+        var created = existing is null;
+        var permission = existing ?? s.Db.ConsultantPermissions.Add(new ConsultantPermission
         {
-            permission = new ConsultantPermission
-            {
-                Id = Guid.CreateVersion7(),
-                AssociationId = association.Id,
-                FirmId = association.FirmId,
-                Resource = request.Resource,
-                Action = request.Action,
-            };
-            s.Db.ConsultantPermissions.Add(permission);
-        }
+            Id = Guid.CreateVersion7(), AssociationId = association.Id, FirmId = association.FirmId, Resource = request.Resource, Action = request.Action,
+        }).Entity;
 
         permission.ExpiresAt = request.ExpiresAt;
         permission.GrantedAt = now;
@@ -113,7 +105,7 @@ public static class PermissionsApi
     private static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> RevokeAsync(
         Guid id, string resource, string action, [AsParameters] FirmServices s, CancellationToken cancellationToken)
     {
-        if (VocabularyProblem(resource, action) is { } invalid)
+        if (Problems.NotInVocabulary(resource, action) is { } invalid)
         {
             return invalid;
         }
@@ -140,41 +132,11 @@ public static class PermissionsApi
         return TypedResults.NoContent();
     }
 
-    private sealed record Target(Guid Id, Guid FirmId, Guid ConsultantId);
-
-    // Only the owners and admins of the association's firm manage its permissions; an association the caller
-    // cannot see answers 403 like one that does not exist.
-    private static async Task<(Target? Association, ProblemHttpResult? Denied)> AuthorizeAsync(
-        FirmServices s, Guid id, CancellationToken cancellationToken)
-    {
-        var association = await s.Db.FirmConsultantAssociations.AsNoTracking().Where(a => a.Id == id)
-            .Select(a => new Target(a.Id, a.FirmId, a.ConsultantId)).SingleOrDefaultAsync(cancellationToken);
-        if (association is null)
-        {
-            return (null, await s.Denials.ForbidAsync(null, "This association does not exist or is not yours.", cancellationToken, new { associationId = id }));
-        }
-
-        return (await s.CallerAsync(cancellationToken))?.AdministersFirm(association.FirmId) == true
-            ? (association, null)
-            : (association, await s.Denials.ForbidAsync(association.FirmId,
-                "Only an owner or admin of the association's firm manages its permissions.", cancellationToken, new { associationId = id }));
-    }
-
-    private static ValidationProblem? VocabularyProblem(string resource, string action)
-    {
-        var errors = new Dictionary<string, string[]>();
-        if (!PermissionVocabulary.IsResource(resource))
-        {
-            errors["resource"] = [$"Use one of: {string.Join(", ", PermissionVocabulary.Resources)}."];
-        }
-
-        if (!PermissionVocabulary.IsAction(action))
-        {
-            errors["action"] = [$"Use one of: {string.Join(", ", PermissionVocabulary.Actions)}."];
-        }
-
-        return errors.Count > 0 ? TypedResults.ValidationProblem(errors) : null;
-    }
+    // Only the owners and admins of the association's firm manage its permissions.
+    private static Task<(AssociationRef? Association, ProblemHttpResult? Denied)> AuthorizeAsync(
+        FirmServices s, Guid id, CancellationToken cancellationToken) =>
+        s.AuthorizeAssociationAsync(id, AssociationParty.FirmAdmin,
+            "Only an owner or admin of the association's firm manages its permissions.", cancellationToken);
 
     private static PermissionResponse Response(ConsultantPermission p, DateTimeOffset now) =>
         new(p.Resource, p.Action, p.ExpiresAt, p.ExpiresAt is { } at && at <= now, p.GrantedAt, p.GrantedById);

@@ -24,7 +24,7 @@ public sealed record ProfileRequest(
 
 public sealed record ReferralCodeResponse(string ReferralCode);
 
-// A consultant's own profile and referral code (DESIGN §3, §9). Firms find consultants by the code, so it is
+// A consultant's own profile and referral code. Firms find consultants by the code, so it is
 // unguessable (60 random bits) and replaceable: a new code ends the old one at once.
 public static class ProfilesApi
 {
@@ -32,38 +32,27 @@ public static class ProfilesApi
 
     public static RouteGroupBuilder MapProfilesApi(this IEndpointRouteBuilder routes)
     {
-        var group = routes.MapGroup("/consultants/me").WithTags("Profiles").RequireAuthorization();
+        var group = routes.MapGroup("/consultants/me").WithTags("Profiles")
+            .RequireConsultant("Only consultants have a consultant profile.").ProducesProblem(StatusCodes.Status403Forbidden);
         group.MapGet("/profile", GetAsync).WithSummary("The signed-in consultant's profile and referral code.");
         group.MapPut("/profile", PutAsync).WithSummary("Replace the signed-in consultant's profile fields.");
         group.MapPost("/referral-code", RotateReferralCodeAsync).WithSummary("Issue a new referral code; the old one stops working.");
         return group;
     }
 
-    private static async Task<Results<Ok<ProfileResponse>, ProblemHttpResult>> GetAsync([AsParameters] FirmServices s, CancellationToken cancellationToken)
-    {
-        if (await ConsultantOnlyAsync(s, cancellationToken) is { } denied)
-        {
-            return denied;
-        }
+    private static async Task<Ok<ProfileResponse>> GetAsync([AsParameters] FirmServices s, CancellationToken cancellationToken) =>
+        TypedResults.Ok(await ReadAsync(s.Db, s.UserId, cancellationToken));
 
-        return TypedResults.Ok(await ReadAsync(s.Db, s.UserId, cancellationToken));
-    }
-
-    private static async Task<Results<Ok<ProfileResponse>, ValidationProblem, ProblemHttpResult>> PutAsync(
+    private static async Task<Results<Ok<ProfileResponse>, ValidationProblem>> PutAsync(
         ProfileRequest request, [AsParameters] FirmServices s, CancellationToken cancellationToken)
     {
-        if (await ConsultantOnlyAsync(s, cancellationToken) is { } denied)
-        {
-            return denied;
-        }
-
         var errors = new Dictionary<string, string[]>();
         if (string.IsNullOrWhiteSpace(request.Name))
         {
             errors["name"] = ["Enter your name."];
         }
 
-        var website = Blank(request.Website);
+        var website = request.Website.TrimToNull();
         if (website is not null && !(Uri.TryCreate(website, UriKind.Absolute, out var uri) && uri.Scheme is "https" or "http" && uri.Host.Length > 0))
         {
             errors["website"] = ["Enter a full http or https address, e.g. https://example.com."];
@@ -79,27 +68,21 @@ public static class ProfilesApi
         var user = await s.Db.Users.SingleAsync(u => u.Id == userId, cancellationToken);
         var profile = await s.Db.ConsultantProfiles.SingleAsync(p => p.UserId == userId, cancellationToken);
         user.Name = request.Name.Trim();
-        user.Organization = Blank(request.Organization);
-        user.Bio = Blank(request.Bio);
+        user.Organization = request.Organization.TrimToNull();
+        user.Bio = request.Bio.TrimToNull();
         user.UpdatedAt = now;
-        profile.Specialty = Blank(request.Specialty);
-        profile.Headline = Blank(request.Headline);
+        profile.Specialty = request.Specialty.TrimToNull();
+        profile.Headline = request.Headline.TrimToNull();
         profile.Website = website;
-        profile.Phone = Blank(request.Phone);
+        profile.Phone = request.Phone.TrimToNull();
         profile.YearsOfExperience = request.YearsOfExperience;
         profile.UpdatedAt = now;
         await s.Db.SaveChangesAsync(cancellationToken);
         return TypedResults.Ok(await ReadAsync(s.Db, userId, cancellationToken));
     }
 
-    private static async Task<Results<Ok<ReferralCodeResponse>, ProblemHttpResult>> RotateReferralCodeAsync(
-        [AsParameters] FirmServices s, CancellationToken cancellationToken)
+    private static async Task<Ok<ReferralCodeResponse>> RotateReferralCodeAsync([AsParameters] FirmServices s, CancellationToken cancellationToken)
     {
-        if (await ConsultantOnlyAsync(s, cancellationToken) is { } denied)
-        {
-            return denied;
-        }
-
         var userId = s.UserId;
         for (var attempt = 1; ; attempt++)
         {
@@ -121,17 +104,10 @@ public static class ProfilesApi
         }
     }
 
-    private static async Task<ProblemHttpResult?> ConsultantOnlyAsync(FirmServices s, CancellationToken cancellationToken) =>
-        await s.CallerAsync(cancellationToken) is { IsConsultant: true }
-            ? null
-            : await s.Denials.ForbidAsync(null, "Only consultants have a consultant profile.", cancellationToken);
-
     private static Task<ProfileResponse> ReadAsync(AuthDbContext db, Guid userId, CancellationToken cancellationToken) =>
         db.ConsultantProfiles.AsNoTracking().Where(p => p.UserId == userId)
             .Select(p => new ProfileResponse(
                 p.ReferralCode, p.User!.Name, p.User.Email, p.User.Organization, p.User.Bio, p.Specialty, p.Headline, p.Website, p.Phone,
                 p.YearsOfExperience, p.UpdatedAt))
             .SingleAsync(cancellationToken);
-
-    private static string? Blank(string? value) => string.IsNullOrWhiteSpace(value) ? null : value.Trim();
 }

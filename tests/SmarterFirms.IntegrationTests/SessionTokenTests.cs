@@ -129,6 +129,17 @@ public sealed class SessionTokenTests(AppHostFixture fixture)
         Assert.Equal(4, await Sql.ScalarAsync<int>(fixture.OwnerConnectionString, $"SELECT failed_sign_in_count FROM users WHERE id = '{consultant.Id}'"));
     }
 
+    [Fact]
+    public async Task AnAccessTokenNamesTheUserTypeAndAuthMethodAsTheApiAnswersThem()
+    {
+        var consultant = await Accounts.RegisterConsultantAsync(fixture.Api);
+        var me = await fixture.Api.CallAsync(HttpMethod.Get, "/me", consultant.Tokens.AccessToken);
+
+        var claims = JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(Base64UrlEncoder.Decode(consultant.Tokens.AccessToken.Split('.')[1]))!;
+        Assert.Equal(("CONSULTANT", "LOCAL"), (claims["user_type"].GetString(), claims["auth_method"].GetString()));
+        Assert.Equal((me.Text("type"), me.Text("authMethod")), (claims["user_type"].GetString(), claims["auth_method"].GetString()));
+    }
+
     public static TheoryData<string> ForgedTokens => new()
     {
         "wrong-key", "expired", "wrong-audience", "wrong-issuer", "wrong-type", "unsigned", "tampered", "unknown-session", "garbage",
@@ -144,7 +155,7 @@ public sealed class SessionTokenTests(AppHostFixture fixture)
         Dictionary<string, object> Claims(Guid? session = null) => new()
         {
             ["sub"] = consultant.Id.ToString(), ["sid"] = (session ?? sessionId).ToString(), ["jti"] = Guid.NewGuid().ToString(),
-            ["user_type"] = "Consultant", ["auth_method"] = "Local",
+            ["user_type"] = "CONSULTANT", ["auth_method"] = "LOCAL",
         };
 
         // The control: the same claims, signed properly, are accepted.
@@ -202,7 +213,7 @@ public sealed class SessionTokenTests(AppHostFixture fixture)
         var parts = token.Split('.');
         var payload = JsonSerializer.Deserialize<Dictionary<string, JsonElement>>(Base64UrlEncoder.Decode(parts[1]))!;
         var changed = payload.ToDictionary(p => p.Key, p => (object)p.Value);
-        changed["user_type"] = "LawFirmUser";
+        changed["user_type"] = "LAW_FIRM_USER";
         return $"{parts[0]}.{Base64UrlEncoder.Encode(JsonSerializer.Serialize(changed))}.{parts[2]}";
     }
 }

@@ -2,6 +2,7 @@ using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
+using SmarterFirms.Data;
 
 [assembly: AssemblyFixture(typeof(SmarterFirms.IntegrationTests.Infrastructure.AppHostFixture))]
 
@@ -65,15 +66,15 @@ public sealed class AppHostFixture : IAsyncLifetime
         await App.StartAsync(cts.Token);
         await App.ResourceNotifications.WaitForResourceHealthyAsync("authapi", cts.Token);
 
-        OwnerConnectionString = await App.GetConnectionStringAsync("authdb", cts.Token)
-            ?? throw new InvalidOperationException("authdb has no connection string.");
+        OwnerConnectionString = await App.GetConnectionStringAsync(AuthDatabase.ConnectionName, cts.Token)
+            ?? throw new InvalidOperationException($"{AuthDatabase.ConnectionName} has no connection string.");
         var appPassword = await ParameterAsync("authdb-app-password", cts.Token);
         SeedConsultantPassword = await ParameterAsync("seed-consultant-password", cts.Token);
         SigningKey = await ParameterAsync("token-signing-key", cts.Token);
         EncryptionMasterKey = await ParameterAsync("encryption-master-key", cts.Token);
         AppConnectionString = new NpgsqlConnectionStringBuilder(OwnerConnectionString)
         {
-            Username = "smarterfirms_app",
+            Username = AuthDatabase.AppRole,
             Password = appPassword,
         }.ConnectionString;
         Api = App.CreateHttpClient("authapi");
@@ -107,6 +108,10 @@ public sealed class AppHostFixture : IAsyncLifetime
         }
     }
 
+    // The owner on the server's maintenance database, for creating and dropping databases.
+    public string ServerConnectionString =>
+        new NpgsqlConnectionStringBuilder(OwnerConnectionString) { Database = "postgres", Pooling = false }.ConnectionString;
+
     // A connection string to a database of its own on the same server, for tests that migrate and roll back.
     public string ScratchConnectionString(string prefix) =>
         new NpgsqlConnectionStringBuilder(OwnerConnectionString) { Database = $"{prefix}_{Guid.NewGuid():N}" }.ConnectionString;
@@ -114,9 +119,8 @@ public sealed class AppHostFixture : IAsyncLifetime
     public async Task DropDatabaseAsync(string connectionString)
     {
         var name = new NpgsqlConnectionStringBuilder(connectionString).Database;
-        var server = new NpgsqlConnectionStringBuilder(OwnerConnectionString) { Database = "postgres", Pooling = false }.ConnectionString;
         NpgsqlConnection.ClearAllPools();
-        await using var connection = new NpgsqlConnection(server);
+        await using var connection = new NpgsqlConnection(ServerConnectionString);
         await connection.OpenAsync();
         await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)", connection);
         await drop.ExecuteNonQueryAsync();

@@ -55,8 +55,8 @@ public static class FirmData
             ["sub"] = user["id"]!.ToString()!,
             ["sid"] = sessionId.ToString(),
             ["jti"] = Guid.NewGuid().ToString(),
-            ["user_type"] = "LawFirmUser",
-            ["auth_method"] = "ClioSso",
+            ["user_type"] = "LAW_FIRM_USER",
+            ["auth_method"] = "CLIO_SSO",
             ["firm_id"] = user["firm_id"]!.ToString()!,
         });
     }

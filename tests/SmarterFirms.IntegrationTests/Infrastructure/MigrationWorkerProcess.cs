@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using SmarterFirms.Data;
 
 namespace SmarterFirms.IntegrationTests.Infrastructure;
 
@@ -23,7 +24,7 @@ public static class MigrationWorkerProcess
             RedirectStandardError = true,
             WorkingDirectory = Path.GetDirectoryName(WorkerDll)!,
         };
-        start.Environment["ConnectionStrings__authdb"] = connectionString;
+        start.Environment[$"ConnectionStrings__{AuthDatabase.ConnectionName}"] = connectionString;
         start.Environment["DOTNET_ENVIRONMENT"] = "Production";
         start.Environment.Remove("OTEL_EXPORTER_OTLP_ENDPOINT");
         foreach (var (key, value) in environment)

@@ -2,10 +2,11 @@ using SmarterFirms.AuthApi.Auth;
 using SmarterFirms.Data;
 using SmarterFirms.Data.Tenancy;
 
-namespace SmarterFirms.AuthApi.Tenancy;
+namespace SmarterFirms.AuthApi.Extensions;
 
-// Row-level security for the API (DESIGN §4): the request's TenantContext (scoped) is filled from the
-// validated token, and the interceptor copies it into every transaction the pooled DbContext runs.
+// Row-level security for the API: its policies read app.user_id / app.firm_id, set per transaction. The
+// request's TenantContext (scoped) is filled from the validated token, and the interceptor copies it into every
+// transaction the pooled DbContext runs.
 public static class TenancyExtensions
 {
     public static TBuilder AddTenancy<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
@@ -31,7 +32,7 @@ public static class TenancyExtensions
                 var tenant = http.RequestServices.GetRequiredService<TenantContext>();
                 tenant.UserId = http.User.UserId();
                 tenant.FirmId = Guid.TryParse(http.User.FindFirst(TokenService.FirmClaim)?.Value, out var firmId)
-                    && http.User.FindFirst(TokenService.UserTypeClaim)?.Value == nameof(UserType.LawFirmUser)
+                    && http.User.FindFirst(TokenService.UserTypeClaim)?.Value == Codes.Of(UserType.LawFirmUser)
                         ? firmId
                         : null;
             }

@@ -1,6 +1,6 @@
 using System.Net;
 
-namespace SmarterFirms.AuthApi.Extensions;
+namespace SmarterFirms.AuthApi.Http;
 
 public static class ClientAddress
 {

@@ -1,7 +1,8 @@
+using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.FeatureManagement;
 using Microsoft.FeatureManagement.FeatureFilters;
 
-namespace SmarterFirms.AuthApi.Auth;
+namespace SmarterFirms.AuthApi.Http;
 
 // Feature flags (configuration section "FeatureManagement"): true/false, or a Microsoft.Targeting filter
 // with DefaultRolloutPercentage for a staged rollout. The key makes the rollout sticky: the same email
@@ -14,8 +15,5 @@ public static class Features
     public static Task<bool> IsOnAsync(this IFeatureManager features, string feature, string key) =>
         features.IsEnabledAsync(feature, new TargetingContext { UserId = key.ToUpperInvariant() });
 
-    public static Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult Off(string feature) => TypedResults.Problem(
-        title: "Not available",
-        detail: $"{feature} is switched off.",
-        statusCode: StatusCodes.Status404NotFound);
+    public static ProblemHttpResult Off(string feature) => Problems.NotFound("Not available", $"{feature} is switched off.");
 }

@@ -1,7 +1,7 @@
 using System.Collections.Frozen;
 using System.Text.Json;
 
-namespace SmarterFirms.AuthApi.Access;
+namespace SmarterFirms.AuthApi.Http;
 
 // Enums on the wire and in audit details are UPPER_SNAKE_CASE (ACTIVE, FULL_ACCESS, ASSOCIATION_INVITED),
 // the same names the JSON converter and the Postgres enums use.

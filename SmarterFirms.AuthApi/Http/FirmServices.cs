@@ -1,9 +1,10 @@
 using Microsoft.Extensions.Validation;
+using SmarterFirms.AuthApi.Access;
 using SmarterFirms.AuthApi.Auth;
 using SmarterFirms.Data;
 using SmarterFirms.Data.Encryption;
 
-namespace SmarterFirms.AuthApi.Access;
+namespace SmarterFirms.AuthApi.Http;
 
 // What the firm features' handlers use. Services, not input: the request validator must not walk into the
 // DbContext (ASP0029: the attribute is marked for evaluation in .NET 10, and is the documented way to say so).
