@@ -92,6 +92,8 @@ internal static class ClioAccountLinking
 
             user = emailOwner;
             attempt.UserId = user.Id;
+            // Row-level security shows a link only to its own user: now that the user is known, their link is visible.
+            s.Tenant.UserId = user.Id;
             connection = await s.Db.ClioConnections.SingleOrDefaultAsync(c => c.UserId == user.Id, cancellationToken);
             if (connection is not null && connection.ClioUserId != clioUser.Id)
             {

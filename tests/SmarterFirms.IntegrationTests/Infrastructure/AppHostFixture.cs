@@ -35,7 +35,7 @@ public sealed class AppHostFixture : IAsyncLifetime
     public string EncryptionMasterKey { get; private set; } = "";
 
     // The web app browser sign-ins may return to (Clio:ReturnUrls:0 of the shared API).
-    public const string ClioReturnUrl = "http://app.smarterfirms.test/signed-in";
+    public const string ClioReturnUrl = "http://localhost:3000/signed-in";
 
     // The callback registered with the stand-in: where it sends every browser back, whichever API process started.
     public Uri ClioRedirectUri => new(Api.BaseAddress!, "/auth/clio/callback");
