@@ -30,6 +30,7 @@ _ = app.Services.GetRequiredService<SigningKeys>(); // a bad key stops the servi
 
 app.UseApiExceptionHandler();
 app.UseStatusCodePages();
+app.UseCors();
 app.UseAuthentication();
 app.UseTenantContext();
 app.UseRateLimiter();
@@ -40,6 +41,7 @@ app.MapDefaultEndpoints();
 app.MapDiscoveryApi();
 app.MapLocalAuthApi();
 app.MapClioSsoApi();
+app.MapClioConnectionApi();
 app.MapMeApi();
 app.MapConsultantsApi();
 app.MapProfilesApi();
