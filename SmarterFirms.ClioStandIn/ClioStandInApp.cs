@@ -3,7 +3,8 @@ using SmarterFirms.ClioStandIn.Users;
 
 namespace SmarterFirms.ClioStandIn;
 
-// A stand-in for Clio's OAuth server and the one API call our SSO makes, for tests and offline laptops (DESIGN §2).
+// A stand-in for Clio's OAuth server and the API calls our SSO makes: Clio cannot be reached from tests or an offline
+// laptop, so the AppHost starts this in run mode whenever no Clio client credentials are configured.
 // Build is public so tests can host it in-process on http://127.0.0.1:0 and swap services (TimeProvider, logging).
 public static class ClioStandInApp
 {

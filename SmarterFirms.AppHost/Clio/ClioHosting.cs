@@ -1,10 +1,12 @@
 using Microsoft.Extensions.Logging;
+using SmarterFirms.AuthApi.Clio;
 
 namespace SmarterFirms.AppHost.Clio;
 
-// Which Clio the API's SSO talks to (DESIGN §2 "Clio offline"). With client credentials (the Aspire parameters
-// clio-client-id / clio-client-secret) and always when publishing: the real regional Clio. In run mode without them:
-// the offline stand-in as the resource `clio`, with a client generated for this run, behind all four regions.
+// Which Clio the API's SSO talks to. Clio cannot be reached from tests or an offline laptop, and a published
+// deployment never holds a stand-in. With client credentials (the Aspire parameters clio-client-id /
+// clio-client-secret) and always when publishing: the real regional Clio. In run mode without them: the offline stand-in
+// as the resource `clio`, with a client generated for this run, behind every region.
 internal static class ClioHosting
 {
     public const string StandInName = "clio";
@@ -12,14 +14,12 @@ internal static class ClioHosting
     public const string ClientSecretParameter = "clio-client-secret";
     public const string CallbackPath = "/auth/clio/callback";
 
-    private static readonly string[] Regions = ["us", "ca", "eu", "au"];
-
     public static IResourceBuilder<ProjectResource> WithClio(this IResourceBuilder<ProjectResource> api)
     {
         var builder = api.ApplicationBuilder;
         var endpoint = api.GetEndpoint("http");
         var callback = ReferenceExpression.Create($"{endpoint}{CallbackPath}");
-        var signIn = ReferenceExpression.Create($"{endpoint}/auth/clio/login?region=us");
+        var signIn = ReferenceExpression.Create($"{endpoint}/auth/clio/login?region={ClioRegions.Default}");
         api.WithEnvironment("Clio__RedirectUri", callback);
 
         var configured = new[] { ClientIdParameter, ClientSecretParameter }
@@ -37,7 +37,7 @@ internal static class ClioHosting
                 .WithEnvironment("Clio__ClientSecret", builder.AddParameter(ClientSecretParameter, secret: true));
             if (builder.ExecutionContext.IsRunMode)
             {
-                Log($"Clio: the real Clio (us https://app.clio.com, ca, eu, au), client from Parameters:{ClientIdParameter}; " +
+                Log($"Clio: the real Clio ({string.Join(", ", ClioRegions.BaseAddresses.Select(r => $"{r.Key} {r.Value}"))}), client from Parameters:{ClientIdParameter}; " +
                     $"its redirect URI must be registered as <authapi>{CallbackPath}");
                 api.WithUrl(signIn, "Sign in with Clio (real, us)");
             }
@@ -62,7 +62,7 @@ internal static class ClioHosting
             .WithEnvironment("Clio__ClientSecret", clientSecret)
             .WithUrl(signIn, "Sign in with the Clio stand-in")
             .WaitFor(standIn);
-        foreach (var region in Regions)
+        foreach (var region in ClioRegions.Names)
         {
             api.WithEnvironment($"Clio__Regions__{region}", standIn.GetEndpoint("http"));
         }

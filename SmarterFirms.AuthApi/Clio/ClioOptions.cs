@@ -17,14 +17,8 @@ public sealed class ClioOptions
     // Our callback (…/auth/clio/callback) exactly as registered with Clio; sent in the authorize and token requests.
     public string? RedirectUri { get; set; }
 
-    // Clio's regional base addresses; configuration may repoint them (the AppHost points all four at the stand-in).
-    public Dictionary<string, string> Regions { get; } = new(StringComparer.OrdinalIgnoreCase)
-    {
-        ["us"] = "https://app.clio.com",
-        ["ca"] = "https://ca.app.clio.com",
-        ["eu"] = "https://eu.app.clio.com",
-        ["au"] = "https://au.app.clio.com",
-    };
+    // Clio's regional base addresses; configuration may repoint them (the AppHost points every one at the stand-in).
+    public Dictionary<string, string> Regions { get; } = new(ClioRegions.BaseAddresses, StringComparer.OrdinalIgnoreCase);
 
     // How long a sign-in may take between /auth/clio/login and the callback.
     public TimeSpan AttemptLifetime { get; set; } = TimeSpan.FromMinutes(10);
@@ -38,8 +32,6 @@ public sealed class ClioOptions
 
 internal sealed class ClioOptionsValidator : IValidateOptions<ClioOptions>
 {
-    private static readonly string[] KnownRegions = ["us", "ca", "eu", "au"];
-
     public ValidateOptionsResult Validate(string? name, ClioOptions options)
     {
         List<string> failures = [];
@@ -61,9 +53,9 @@ internal sealed class ClioOptionsValidator : IValidateOptions<ClioOptions>
 
         foreach (var (region, address) in options.Regions)
         {
-            if (!KnownRegions.Contains(region, StringComparer.Ordinal))
+            if (!ClioRegions.BaseAddresses.ContainsKey(region))
             {
-                failures.Add($"{ClioOptions.Section}:Regions:{region} is not a Clio region; expected {string.Join(", ", KnownRegions)}.");
+                failures.Add($"{ClioOptions.Section}:Regions:{region} is not a Clio region; expected {string.Join(", ", ClioRegions.Names)}.");
             }
 
             // The client secret and users' tokens travel there: TLS, except to a stand-in on this machine.
