@@ -5,13 +5,14 @@ using Microsoft.EntityFrameworkCore.Migrations;
 using Microsoft.Extensions.Options;
 using SmarterFirms.Data;
 using SmarterFirms.MigrationWorker.Rollout;
+using SmarterFirms.MigrationWorker.Security;
 
 namespace SmarterFirms.MigrationWorker;
 
 // Moves the schema phase by phase, up to or back to a target: a verified backup first whenever a phase that holds
 // data changes, one lock-safe step per phase, then verification. Every rollback trigger (a failed phase, a phase
 // over its time limit, a hot-statement regression, a failed verification or post-migrate check) takes a migrate
-// back to where it started; every run is recorded in rollout.migration_runs.
+// back to where it started, as does a failed security check; every run is recorded in rollout.migration_runs.
 internal sealed class PhaseMigrator(
     AuthDbContext db,
     WorkerSteps steps,
@@ -22,14 +23,10 @@ internal sealed class PhaseMigrator(
     MigrationRuns runs,
     IHotStatementChecks hotStatements,
     IOptions<RolloutOptions> options,
+    SecurityCheck securityCheck,
     IConfiguration configuration,
     ILogger<PhaseMigrator> logger)
 {
-    // Checks that run after verification on every migrate (security-check, audit maintain, …); a failure rolls back.
-    private readonly List<(string Trigger, Func<CancellationToken, Task> Check)> _postMigrateChecks = [];
-
-    public void AddPostMigrateCheck(string trigger, Func<CancellationToken, Task> check) => _postMigrateChecks.Add((trigger, check));
-
     public async Task MigrateUpAsync(Phases phases, string target, CancellationToken cancellationToken, bool restoreArchive = false)
     {
         var current = await steps.RunAsync("read-applied", () => MigrationHistory.CurrentAsync(db, cancellationToken));
@@ -80,18 +77,22 @@ internal sealed class PhaseMigrator(
                 await Trigger("performance", step, async () => after = await steps.RunAsync(
                     $"time-hot-statements after {Phases.NameOf(id)}", () => hotStatements.MeasureAsync(cancellationToken)));
                 figures.HotStatementsAfter[Phases.NameOf(id)] = after;
-                if (PerformanceTrigger.Check(figures.HotStatementsBefore, after, rollout) is { } regression)
+                if (PerformanceTrigger.Check(figures.HotStatementsBefore, after, rollout) is not null)
                 {
-                    throw new RollbackTriggerException("performance", step, regression);
+                    // A shared machine's noise can look like a regression once: it must show again to count.
+                    logger.LogWarning("Hot statements look slower after {Phase}; measuring again to confirm", Phases.NameOf(id));
+                    after = await hotStatements.MeasureAsync(cancellationToken);
+                    figures.HotStatementsAfter[Phases.NameOf(id)] = after;
+                    if (PerformanceTrigger.Check(figures.HotStatementsBefore, after, rollout) is { } regression)
+                    {
+                        throw new RollbackTriggerException("performance", step, regression);
+                    }
                 }
             }
 
             await steps.RunAsync("app-role-login", () => appRoleLogin.EnableAsync(db, cancellationToken));
             await Trigger("verification", "verify", () => steps.RunAsync("verify", () => SchemaVerifier.VerifyAsync(db, target, cancellationToken)));
-            foreach (var (trigger, check) in _postMigrateChecks)
-            {
-                await Trigger(trigger, trigger, () => steps.RunAsync(trigger, () => check(cancellationToken)));
-            }
+            await Trigger("security-check", "security-check", () => steps.RunAsync("security-check", () => securityCheck.EnforceAsync(cancellationToken)));
 
             if (restoreArchive)
             {

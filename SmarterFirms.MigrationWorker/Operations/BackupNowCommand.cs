@@ -14,7 +14,8 @@ internal sealed class BackupNowCommand(DatabaseBackup backup, ILogger<BackupNowC
         }
 
         var current = await MigrationHistory.CurrentAsync(run.Db, run.CancellationToken);
-        var file = await backup.TakeAsync(run.Db.Database.GetConnectionString()!, current is null ? "empty" : Phases.NameOf(current), run.CancellationToken);
+        // From configuration: an opened connection's string no longer carries the password pg_dump needs.
+        var file = await backup.TakeAsync(run.Get<IConfiguration>().GetConnectionString(Data.AuthDatabase.ConnectionName)!, current is null ? "empty" : Phases.NameOf(current), run.CancellationToken);
         Console.WriteLine(file);
         return MigrationRunner.Done;
     }

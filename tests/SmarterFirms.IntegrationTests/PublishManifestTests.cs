@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using Aspire.Hosting.ApplicationModel;
 using SmarterFirms.IntegrationTests.Infrastructure;
 
 namespace SmarterFirms.IntegrationTests;
@@ -8,11 +9,10 @@ namespace SmarterFirms.IntegrationTests;
 // `--publisher manifest` and the Aspire CLI's `aspire do publish-manifest` (`--operation publish --step publish-manifest`).
 public sealed class PublishManifestTests
 {
-    public static TheoryData<string[]> PublishArgs => new()
-    {
-        new[] { "--publisher", "manifest" },
-        new[] { "--operation", "publish", "--step", "publish-manifest" },
-    };
+    private static readonly string[] AzdArgs = ["--publisher", "manifest"];
+    private static readonly string[] AspireDoArgs = ["--operation", "publish", "--step", "publish-manifest"];
+
+    public static TheoryData<string[]> PublishArgs => new() { AzdArgs, AspireDoArgs };
 
     [Theory]
     [MemberData(nameof(PublishArgs))]

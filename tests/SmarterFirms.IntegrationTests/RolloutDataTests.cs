@@ -28,7 +28,8 @@ public sealed class RolloutDataTests(AppHostFixture fixture) : IAsyncLifetime
     [Fact]
     public async Task ABackupRestoredAfterDamageGivesIdenticalDataInEveryTable()
     {
-        Assert.Equal(0, (await MigrationWorkerProcess.RunAsync(_db, Backups)).ExitCode); // migrate and seed
+        var seeded = await MigrationWorkerProcess.RunAsync(_db, Backups); // migrate and seed
+        Assert.True(seeded.ExitCode == 0, seeded.ToString());
         var backup = await MigrationWorkerProcess.RunAsync(_db, Backups, "backup");
         Assert.True(backup.ExitCode == 0, backup.ToString());
         var original = await DatabaseContent.ChecksumsAsync(_db);
@@ -63,10 +64,12 @@ public sealed class RolloutDataTests(AppHostFixture fixture) : IAsyncLifetime
     [Fact]
     public async Task BackupsAreVerifiedKeptWithAManifestAndPrunedToBackupKeep()
     {
-        Assert.Equal(0, (await MigrationWorkerProcess.RunAsync(_db, Backups, "migrate")).ExitCode);
+        var migrate = await MigrationWorkerProcess.RunAsync(_db, Backups, "migrate");
+        Assert.True(migrate.ExitCode == 0, migrate.ToString());
         for (var i = 0; i < 3; i++)
         {
-            Assert.Equal(0, (await MigrationWorkerProcess.RunAsync(_db, Backups, "backup")).ExitCode);
+            var backup = await MigrationWorkerProcess.RunAsync(_db, Backups, "backup");
+            Assert.True(backup.ExitCode == 0, backup.ToString());
             await Task.Delay(1100); // backups are named to the second
         }
 
@@ -79,7 +82,8 @@ public sealed class RolloutDataTests(AppHostFixture fixture) : IAsyncLifetime
     [Fact]
     public async Task RollingBackArchivesTheFirmsRowsAndMigratingUpWithRestoreArchiveBringsThemBack()
     {
-        Assert.Equal(0, (await MigrationWorkerProcess.RunAsync(_db)).ExitCode); // migrate and seed
+        var seeded = await MigrationWorkerProcess.RunAsync(_db); // migrate and seed
+        Assert.True(seeded.ExitCode == 0, seeded.ToString());
         var before = await DatabaseContent.ChecksumsAsync(_db, FirmData);
         Assert.All(before, line => Assert.DoesNotContain(" | 0 | ", line));
 

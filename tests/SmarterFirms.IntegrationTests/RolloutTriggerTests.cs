@@ -70,16 +70,38 @@ public sealed class RolloutTriggerTests(AppHostFixture fixture) : IAsyncLifetime
             await hold.ExecuteNonQueryAsync();
         }
 
-        var environment = new Dictionary<string, string>(QuickLocks) { ["Rollout__LockRetries"] = "8", ["Rollout__LockRetryDelay"] = "00:00:00.300" };
+        var environment = new Dictionary<string, string>(QuickLocks)
+        {
+            ["Rollout__LockTimeout"] = "00:00:00.500", ["Rollout__LockRetries"] = "10", ["Rollout__LockRetryDelay"] = "00:00:00.300",
+        };
         var migrate = MigrateAsync(environment, "migrate", "--to", "add_auth_enums_and_user_extensions");
-        await Task.Delay(TimeSpan.FromSeconds(4));
+        // Released once the worker has queued behind it and timed out at least once.
+        var waited = await WaitForALockWaitOnUsersAsync(TimeSpan.FromMinutes(2));
+        Assert.True(waited, "the worker never waited for the lock on users");
+        await Task.Delay(TimeSpan.FromSeconds(1.5));
         await transaction.RollbackAsync();
         var result = await migrate;
 
         Assert.True(result.ExitCode == 0, result.ToString());
-        Assert.Contains("retry 1 of 8", result.StdErr);
+        Assert.Contains("retry 1 of 10", result.StdErr);
         Assert.EndsWith("_add_auth_enums_and_user_extensions", await AppliedAsync());
         Assert.Equal("succeeded", (await LastRunAsync())["outcome"]);
+    }
+
+    private async Task<bool> WaitForALockWaitOnUsersAsync(TimeSpan timeout)
+    {
+        var until = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < until)
+        {
+            if (await Sql.ScalarAsync<long>(_db, "SELECT count(*) FROM pg_locks WHERE NOT granted AND relation = to_regclass('users')") > 0)
+            {
+                return true;
+            }
+
+            await Task.Delay(50);
+        }
+
+        return false;
     }
 
     [Fact]
