@@ -38,6 +38,9 @@ public sealed class AppHostFixture : IAsyncLifetime
     public string ClioClientSecret { get; private set; } = "";
     public string EncryptionMasterKey { get; private set; } = "";
 
+    // The web app browser sign-ins may return to (Clio:ReturnUrls:0 of the shared API).
+    public const string ClioReturnUrl = "http://localhost:3000/signed-in";
+
     // The callback registered with the stand-in: where it sends every browser back, whichever API process started.
     public Uri ClioRedirectUri => new(Api.BaseAddress!, "/auth/clio/callback");
 
@@ -45,7 +48,9 @@ public sealed class AppHostFixture : IAsyncLifetime
     {
         using var cts = new CancellationTokenSource(StartTimeout);
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.SmarterFirms_AppHost>(
-            ["Postgres:Mode=local", $"Postgres:DataDirectory={_dataDirectory}", "Postgres:Durable=false"], cts.Token);
+            ["Postgres:Mode=local", $"Postgres:DataDirectory={_dataDirectory}", "Postgres:Durable=false",
+             // Clio settings pass through the AppHost: a web app to return to, and a refresher that looks every second.
+             $"Clio:ReturnUrls:0={ClioReturnUrl}", "Clio:RefreshInterval=00:00:01"], cts.Token);
 
         // The testing builder points OTLP at a port nobody listens on; exporter retries slow every exit.
         foreach (var resource in builder.Resources.OfType<IResourceWithEnvironment>())
