@@ -38,18 +38,21 @@ app.UseAuthorization();
 
 app.MapOpenApi();
 app.MapDefaultEndpoints();
-app.MapDiscoveryApi();
-app.MapLocalAuthApi();
-app.MapClioSsoApi();
-app.MapClioConnectionApi();
-app.MapMeApi();
-app.MapConsultantsApi();
-app.MapProfilesApi();
-app.MapFirmsApi();
-app.MapAccessApi();
-app.MapAssociationsApi();
-app.MapPermissionsApi();
-app.MapNotesApi();
-app.MapAuditLogApi();
+
+// Every route of the API below checks its text input once (TextInputFilter), before any handler runs.
+var api = app.MapGroup("").ValidateTextInput();
+api.MapDiscoveryApi();
+api.MapLocalAuthApi();
+api.MapClioSsoApi();
+api.MapClioConnectionApi();
+api.MapMeApi();
+api.MapConsultantsApi();
+api.MapProfilesApi();
+api.MapFirmsApi();
+api.MapAccessApi();
+api.MapAssociationsApi();
+api.MapPermissionsApi();
+api.MapNotesApi();
+api.MapAuditLogApi();
 
 app.Run();

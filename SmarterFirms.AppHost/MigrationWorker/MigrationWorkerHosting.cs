@@ -1,3 +1,4 @@
+using SmarterFirms.AppHost.AuthApi;
 using SmarterFirms.AppHost.Postgres;
 
 namespace SmarterFirms.AppHost.MigrationWorker;
@@ -12,7 +13,11 @@ internal static class MigrationWorkerHosting
     {
         var migrations = builder.AddProject<Projects.SmarterFirms_MigrationWorker>(ResourceName)
             .WithReference(database.Owner)
-            .WaitForDatabase(database);
+            .WaitForDatabase(database)
+            // The security check of every migrate opens encrypted values and proves the signing key is not in the database.
+            .WithFieldEncryption()
+            .WithEnvironment("Tokens__SigningKey", builder.AddTokenSigningKey("token-signing-key"))
+            .WithWorkerCommands();
 
         if (database.AppRolePassword is { } password)
         {

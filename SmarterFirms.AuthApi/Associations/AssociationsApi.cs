@@ -13,7 +13,7 @@ public sealed record InviteRequest(
     [MaxLength(32)] string? ReferralCode,
     [MaxLength(320)] string? Email,
     [Required] AccessLevel? AccessLevel,
-    [MaxLength(AssociationNotes.MaxLength)] string? Notes);
+    [MaxLength(AssociationNotes.MaxLength), MultiLine] string? Notes);
 
 public sealed record AccessLevelRequest([Required] AccessLevel? AccessLevel);
 
@@ -85,8 +85,8 @@ public static class AssociationsApi
     private static async Task<Results<Created<AssociationResponse>, ValidationProblem, ProblemHttpResult>> InviteAsync(
         Guid firmId, InviteRequest request, [AsParameters] FirmServices s, CancellationToken cancellationToken)
     {
-        var code = request.ReferralCode.TrimToNull()?.ToUpperInvariant();
-        var email = request.Email.TrimToNull();
+        var code = request.ReferralCode.TrimToNull() is { } given ? Text.NormalizeReferralCode(given) : null;
+        var email = request.Email.TrimToNull() is { } address ? Text.NormalizeEmail(address) : null;
         if ((code is null) == (email is null))
         {
             return Problems.Invalid("referralCode", "Give the consultant's referral code or their email address, not both.");

@@ -88,12 +88,13 @@ public static class AuditLogApi
         }
 
         var logs = trail.AsNoTracking();
-        if (query.From is { } from)
+        // timestamptz takes UTC only: an offset the client chose is the same instant in UTC.
+        if (query.From?.ToUniversalTime() is { } from)
         {
             logs = logs.Where(l => l.OccurredAt >= from);
         }
 
-        if (query.To is { } to)
+        if (query.To?.ToUniversalTime() is { } to)
         {
             logs = logs.Where(l => l.OccurredAt < to);
         }
@@ -123,7 +124,7 @@ public static class AuditLogApi
 
     // Where the previous page ended: occurred_at (UTC ticks; Postgres keeps microseconds, which ticks hold
     // exactly) and id, as 24 bytes of base64url. Opaque to clients; it only ever narrows their own query.
-    private readonly record struct Cursor(DateTimeOffset OccurredAt, Guid Id)
+    internal readonly record struct Cursor(DateTimeOffset OccurredAt, Guid Id)
     {
         public string Encode()
         {

@@ -52,7 +52,9 @@ public static class PermissionsApi
             return invalid;
         }
 
-        if (request.ExpiresAt is { } expiresAt && expiresAt <= now)
+        // timestamptz takes UTC only: an offset the client chose is the same instant in UTC.
+        var expiresAt = request.ExpiresAt?.ToUniversalTime();
+        if (expiresAt <= now)
         {
             return Problems.Invalid("expiresAt", "Give a time in the future, or none for no expiry.");
         }
@@ -81,11 +83,11 @@ public static class PermissionsApi
             Id = Guid.CreateVersion7(), AssociationId = association.Id, FirmId = association.FirmId, Resource = request.Resource, Action = request.Action,
         }).Entity;
 
-        permission.ExpiresAt = request.ExpiresAt;
+        permission.ExpiresAt = expiresAt;
         permission.GrantedAt = now;
         permission.GrantedById = s.UserId;
         s.Audit.Record(AuthEventType.PermissionGranted, association.ConsultantId, association.FirmId, s.UserId,
-            new { associationId = association.Id, request.Resource, request.Action, request.ExpiresAt, replaced = !created });
+            new { associationId = association.Id, request.Resource, request.Action, expiresAt, replaced = !created });
         try
         {
             await s.Db.SaveChangesAsync(cancellationToken);

@@ -15,7 +15,7 @@ public sealed record ProfileResponse(
 public sealed record ProfileRequest(
     [Required, MaxLength(200)] string Name,
     [MaxLength(200)] string? Organization,
-    [MaxLength(4000)] string? Bio,
+    [MaxLength(4000), MultiLine] string? Bio,
     [MaxLength(100)] string? Specialty,
     [MaxLength(200)] string? Headline,
     [MaxLength(500)] string? Website,
