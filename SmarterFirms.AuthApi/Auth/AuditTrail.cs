@@ -29,6 +29,9 @@ public sealed class AuditTrail(AuthDbContext db, IHttpContextAccessor accessor, 
         return entry;
     }
 
+    // Never splits a surrogate pair: half of one cannot be encoded for the database.
     public static string? Truncate(string? value, int length) =>
-        string.IsNullOrEmpty(value) ? null : value.Length <= length ? value : value[..length];
+        string.IsNullOrEmpty(value) ? null
+        : value.Length <= length ? value
+        : value[..(char.IsHighSurrogate(value[length - 1]) ? length - 1 : length)];
 }
