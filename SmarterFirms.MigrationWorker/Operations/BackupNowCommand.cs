@@ -3,7 +3,7 @@ using Microsoft.EntityFrameworkCore;
 namespace SmarterFirms.MigrationWorker.Operations;
 
 // `backup`: the pre-migration backup on demand (the dashboard's "Back up now"), named after the current phase.
-internal sealed class BackupNowCommand(DatabaseBackup backup, ILogger<BackupNowCommand> logger)
+internal sealed class BackupNowCommand(DatabaseBackup backup, IConfiguration configuration, ILogger<BackupNowCommand> logger)
 {
     public async Task<int> RunAsync(WorkerRun run)
     {
@@ -14,8 +14,7 @@ internal sealed class BackupNowCommand(DatabaseBackup backup, ILogger<BackupNowC
         }
 
         var current = await MigrationHistory.CurrentAsync(run.Db, run.CancellationToken);
-        // From configuration: an opened connection's string no longer carries the password pg_dump needs.
-        var file = await backup.TakeAsync(run.Get<IConfiguration>().GetConnectionString(Data.AuthDatabase.ConnectionName)!, current is null ? "empty" : Phases.NameOf(current), run.CancellationToken);
+        var file = await backup.TakeAsync(configuration.GetConnectionString(Data.AuthDatabase.ConnectionName)!, current is null ? "empty" : Phases.NameOf(current), run.CancellationToken);
         Console.WriteLine(file);
         return MigrationRunner.Done;
     }
