@@ -37,7 +37,8 @@ internal sealed class VolumeRehearsal(
             var phases = new LockSafePhases(db, steps, options, loggers.CreateLogger<LockSafePhases>());
             await phases.MoveToAsync("rehearse migrate baseline", run.Phases.MigrationIds[0], cancellationToken);
 
-            var dataSourceBuilder = new NpgsqlDataSourceBuilder(rehearsal);
+            // The volume load is one long COPY: no command timeout.
+            var dataSourceBuilder = new NpgsqlDataSourceBuilder(new NpgsqlConnectionStringBuilder(rehearsal) { CommandTimeout = 0 }.ConnectionString);
             dataSourceBuilder.MapEnum<FirmRole>("firm_role", nameTranslator: UpperSnakeCaseNameTranslator.Instance);
             await using var dataSource = dataSourceBuilder.Build();
             var load = await steps.RunAsync($"rehearse load {users} users, {firms} firms",
