@@ -1,7 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
-using Npgsql;
 using SmarterFirms.AuthApi.Access;
 using SmarterFirms.AuthApi.Notes;
 using SmarterFirms.Data;
@@ -150,7 +149,7 @@ public static class AssociationsApi
             await s.Db.SaveChangesAsync(cancellationToken);
             await transaction.CommitAsync(cancellationToken);
         }
-        catch (DbUpdateException e) when (e.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
+        catch (DbUpdateException e) when (e.IsUniqueViolation())
         {
             return AlreadyInvited(AssociationStatus.Pending); // a concurrent invitation won
         }

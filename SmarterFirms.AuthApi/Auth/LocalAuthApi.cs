@@ -6,7 +6,6 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Validation;
 using Microsoft.FeatureManagement;
-using Npgsql;
 using SmarterFirms.AuthApi.Extensions;
 using SmarterFirms.Data;
 using SmarterFirms.Data.Entities;
@@ -123,7 +122,7 @@ public static class LocalAuthApi
         {
             await s.Db.SaveChangesAsync(cancellationToken);
         }
-        catch (DbUpdateException e) when (e.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation, ConstraintName: "ix_users_email" })
+        catch (DbUpdateException e) when (e.IsUniqueViolation("ix_users_email"))
         {
             return Problems.Conflict("Email already registered", "An account with this email address already exists; sign in instead.");
         }

@@ -1,7 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
-using Npgsql;
 using SmarterFirms.AuthApi.Access;
 using SmarterFirms.Data;
 using SmarterFirms.Data.Entities;
@@ -93,7 +92,7 @@ public static class PermissionsApi
             await s.Db.SaveChangesAsync(cancellationToken);
             await transaction.CommitAsync(cancellationToken);
         }
-        catch (DbUpdateException e) when (e.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
+        catch (DbUpdateException e) when (e.IsUniqueViolation())
         {
             return Problems.Conflict("Granted concurrently", "The same permission was granted at the same moment; read the permissions again.");
         }

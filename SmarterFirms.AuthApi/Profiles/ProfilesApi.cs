@@ -1,7 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
-using Npgsql;
 using SmarterFirms.AuthApi.Access;
 using SmarterFirms.Data;
 
@@ -97,7 +96,7 @@ public static class ProfilesApi
                 return TypedResults.Ok(new ReferralCodeResponse(profile.ReferralCode));
             }
             catch (DbUpdateException e) when (attempt < CodeAttempts
-                && e.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
+                && e.IsUniqueViolation())
             {
                 s.Db.ChangeTracker.Clear(); // a 1 in 2^60 collision: draw again
             }
