@@ -4,8 +4,12 @@ using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Migrations;
 using Microsoft.EntityFrameworkCore.Storage;
 using SmarterFirms.Data;
+using SmarterFirms.MigrationWorker.HotStatements;
+using SmarterFirms.MigrationWorker.Operations;
+using SmarterFirms.MigrationWorker.QueryReview;
 using SmarterFirms.MigrationWorker.Security;
 using SmarterFirms.MigrationWorker.Seeding;
+using SmarterFirms.MigrationWorker.Volume;
 
 namespace SmarterFirms.MigrationWorker;
 
@@ -46,6 +50,10 @@ internal sealed class MigrationRunner(
             await SeedAsync(run);
             return Done;
         }),
+        WorkerVerb.Backup => new(Locked: true, run => run.Get<BackupNowCommand>().RunAsync(run)),
+        WorkerVerb.SeedVolume => new(Locked: true, run => run.Get<VolumeSeeder>().RunAsync(run.CancellationToken)),
+        WorkerVerb.TopQueries => new(Locked: false, run => run.Get<TopQueriesCommand>().RunAsync(run.CancellationToken)),
+        WorkerVerb.CheckIndexes => new(Locked: false, run => run.Get<CheckIndexesCommand>().RunAsync(run.CancellationToken)),
         WorkerVerb.SecurityCheck => new(Locked: false, async run =>
             (await run.Get<SecurityCheck>().RunAsync(run.CancellationToken)).All(r => r.Passed) ? Done : SecurityCheck.FailedExitCode),
         WorkerVerb.Status => new(Locked: false, StatusAsync),

@@ -1,6 +1,7 @@
 using SmarterFirms.Data;
 using SmarterFirms.Data.Encryption;
 using SmarterFirms.MigrationWorker;
+using SmarterFirms.MigrationWorker.Operations;
 using SmarterFirms.MigrationWorker.Security;
 using SmarterFirms.MigrationWorker.Seeding;
 
@@ -36,6 +37,7 @@ builder.Services.AddSingleton<WorkerLock>();
 builder.Services.AddSingleton<AppRoleLogin>();
 builder.Services.AddScoped<WorkerSteps>();
 builder.Services.AddScoped<PhaseMigrator>();
+builder.Services.AddOperationsCommands();
 builder.Services.AddScoped<SecurityCheck>();
 
 // The security check opens a sample of every encrypted column with the API's key provider. Without its settings
@@ -44,6 +46,7 @@ if (builder.Configuration["Encryption:Provider"] is { Length: > 0 } || builder.C
 {
     builder.AddFieldEncryption();
 }
+
 builder.Services.AddHostedService<MigrationRunner>();
 
 await builder.Build().RunAsync();

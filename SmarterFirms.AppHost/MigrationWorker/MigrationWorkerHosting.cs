@@ -16,7 +16,8 @@ internal static class MigrationWorkerHosting
             .WaitForDatabase(database)
             // The security check of every migrate opens encrypted values and proves the signing key is not in the database.
             .WithFieldEncryption()
-            .WithEnvironment("Tokens__SigningKey", builder.AddTokenSigningKey("token-signing-key"));
+            .WithEnvironment("Tokens__SigningKey", builder.AddTokenSigningKey("token-signing-key"))
+            .WithWorkerCommands();
 
         if (database.AppRolePassword is { } password)
         {
