@@ -29,6 +29,11 @@ internal static class MigrationWorkerHosting
             migrations.WithEnvironment("Backup__Directory", backups);
         }
 
+        if (database.ReportsDirectory is { } reports)
+        {
+            migrations.WithEnvironment("Reports__Directory", reports);
+        }
+
         // Development data never reaches a published deployment: there the worker only migrates.
         return builder.ExecutionContext.IsPublishMode
             ? migrations.WithArgs("migrate")

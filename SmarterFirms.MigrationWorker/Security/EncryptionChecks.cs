@@ -21,6 +21,7 @@ internal static class EncryptionChecks
     private static readonly IReadOnlyList<string> NotEncrypted =
     [
         "refresh_tokens.token_hash", "clio_authorization_requests.state_hash", "clio_authorization_requests.browser_binding_hash",
+        "clio_sign_in_codes.code_hash", "clio_sign_in_codes.browser_binding_hash",
     ];
 
     public static async Task<CheckOutcome> KeyProviderAsync(SecurityContext context)

@@ -13,6 +13,8 @@ internal static class ExpectedGrants
         .. Table("refresh_tokens", "SELECT", "INSERT", "UPDATE", "DELETE"),
         .. Table("clio_connections", "SELECT", "INSERT", "UPDATE", "DELETE"),
         .. Table("clio_authorization_requests", "SELECT", "INSERT", "UPDATE", "DELETE"),
+        // A one-time code is written once and used up once: never updated.
+        .. Table("clio_sign_in_codes", "SELECT", "INSERT", "DELETE"),
         .. Table("consultant_profiles", "SELECT", "INSERT", "UPDATE", "DELETE"),
         // Which firm and consultant a row belongs to never changes for the API: UPDATE of named columns only.
         .. Table("firm_consultant_associations", "SELECT", "INSERT", "DELETE"),
