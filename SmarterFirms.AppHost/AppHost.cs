@@ -1,5 +1,6 @@
 using SmarterFirms.AppHost.AuthApi;
 using SmarterFirms.AppHost.Clio;
+using SmarterFirms.AppHost.MigrationWorker;
 using SmarterFirms.AppHost.Postgres;
 
 var builder = DistributedApplication.CreateBuilder(args);
@@ -8,30 +9,8 @@ var builder = DistributedApplication.CreateBuilder(args);
 // Passwords are generated secret parameters, kept in this project's user secrets; never committed.
 var database = builder.AddAuthDatabase();
 
-var migrations = builder.AddProject<Projects.SmarterFirms_MigrationWorker>("migrations")
-    .WithReference(database.Owner)
-    .WaitForDatabase(database);
-
-if (database.AppRolePassword is { } password)
-{
-    migrations.WithEnvironment("AppRole__Password", password);
-}
-
-if (database.BackupDirectory is { } backups)
-{
-    migrations.WithEnvironment("Backup__Directory", backups);
-}
-
-// Development data never reaches a published deployment: there the worker only migrates.
-if (builder.ExecutionContext.IsPublishMode)
-{
-    migrations.WithArgs("migrate");
-}
-else
-{
-    migrations.WithEnvironment("Seed__ConsultantPassword", builder.AddGeneratedSecret("seed-consultant-password")
-        .WithDescription("Local sign-in password of every seeded consultant."));
-}
+// `migrations`: one-shot; migrates (with a backup first), gives the app role its login, seeds in run mode.
+var migrations = builder.AddMigrationWorker(database);
 
 var authApi = builder.AddProject<Projects.SmarterFirms_AuthApi>("authapi")
     .WithEnvironment($"ConnectionStrings__{database.Owner.Resource.Name}", database.AppConnectionString)
@@ -41,7 +20,9 @@ var authApi = builder.AddProject<Projects.SmarterFirms_AuthApi>("authapi")
     // Clio SSO: the real Clio with client credentials (parameters), otherwise in run mode the offline stand-in `clio`.
     .WithClio()
     .WaitForCompletion(migrations)
-    .WithHttpHealthCheck("/health");
+    .WithHttpHealthCheck("/health")
+    // Dashboard commands: check-indexes, verify-audit and seal-now run the worker's CLI twins.
+    .WithApiWorkerCommands(migrations);
 authApi.WithEnvironment("Tokens__Issuer", authApi.GetEndpoint("http"));
 
 builder.Build().Run();

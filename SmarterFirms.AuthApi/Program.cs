@@ -6,6 +6,7 @@ using SmarterFirms.AuthApi.Clio;
 using SmarterFirms.AuthApi.Consultants;
 using SmarterFirms.AuthApi.Extensions;
 using SmarterFirms.AuthApi.Firms;
+using SmarterFirms.AuthApi.Monitoring;
 using SmarterFirms.AuthApi.Notes;
 using SmarterFirms.AuthApi.Permissions;
 using SmarterFirms.AuthApi.Profiles;
@@ -23,6 +24,7 @@ builder.AddFieldEncryption();
 builder.AddClioSso();
 builder.AddClientRateLimiting();
 builder.AddApiProblemDetails();
+builder.AddDatabaseMonitoring();
 builder.AddHttpApi();
 
 var app = builder.Build();
@@ -30,6 +32,7 @@ _ = app.Services.GetRequiredService<SigningKeys>(); // a bad key stops the servi
 
 app.UseApiExceptionHandler();
 app.UseStatusCodePages();
+app.UseCors();
 app.UseAuthentication();
 app.UseTenantContext();
 app.UseRateLimiter();
@@ -43,6 +46,7 @@ var api = app.MapGroup("").ValidateTextInput();
 api.MapDiscoveryApi();
 api.MapLocalAuthApi();
 api.MapClioSsoApi();
+api.MapClioConnectionApi();
 api.MapMeApi();
 api.MapConsultantsApi();
 api.MapProfilesApi();

@@ -9,8 +9,8 @@ namespace SmarterFirms.Data;
 
 public static class AuthDatabase
 {
-    public const string ConnectionName = "authdb";
-    public const string AppRole = "smarterfirms_app";
+    public const string ConnectionName = AuthDatabaseNames.Database;
+    public const string AppRole = AuthDatabaseNames.AppRole;
     public const string MigrationsAssembly = "SmarterFirms.MigrationWorker";
 
     // One place for the provider options, shared by the services and the design-time factory.

@@ -35,7 +35,7 @@ public enum AssociationStatus
     Revoked,
 }
 
-// Every authentication and access event of DESIGN §5.
+// Every authentication and access event the trail records; each is written with the change it records.
 public enum AuthEventType
 {
     SignInSucceeded,
@@ -49,6 +49,9 @@ public enum AuthEventType
     Registered,
     ClioLinked,
     ClioSsoFailed,
+    ClioCodeExchanged,
+    ClioCodeExchangeFailed,
+    ClioDisconnected,
     ReferralCodeRotated,
     AssociationInvited,
     AssociationAccepted,

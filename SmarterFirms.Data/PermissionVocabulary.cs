@@ -1,6 +1,6 @@
 namespace SmarterFirms.Data;
 
-// The closed vocabulary of DESIGN §3; the database enforces it with check constraints built from these lists.
+// The closed vocabulary of resources and actions a consultant can be granted; the database enforces it with check constraints built from these lists.
 public static class PermissionVocabulary
 {
     public static readonly IReadOnlyList<string> Resources =

@@ -1,15 +1,17 @@
 using Microsoft.EntityFrameworkCore.Migrations;
-using SmarterFirms.Data.Tenancy;
 
 namespace SmarterFirms.MigrationWorker;
 
-// Row-level security for the firm-scoped tables (DESIGN §4), written where each table is created.
-// FORCE makes the policies bind the table owner too; only superusers and BYPASSRLS roles (the migrating
-// owner in local and container mode) see past them, and the app role is neither.
+// Row-level security for the firm-scoped tables, written where each table is created: every table that holds
+// one firm's rows shows a session only the rows of the user and firm it set. FORCE makes the policies bind the
+// table owner too; only superusers and BYPASSRLS roles (the migrating owner in local and container mode) see
+// past them, and the app role is neither.
 internal static class RowLevelSecurityMigrations
 {
-    public const string CurrentUser = TenantSettings.CurrentUserIdSql;
-    public const string CurrentFirm = TenantSettings.CurrentFirmIdSql;
+    // Frozen as history: the settings the phases' policies were written against. The API's TenantSettings sets
+    // the same names; changing them there needs a new phase that rewrites the policies, never an edit here.
+    public const string CurrentUser = "nullif(current_setting('app.user_id', true), '')::uuid";
+    public const string CurrentFirm = "nullif(current_setting('app.firm_id', true), '')::uuid";
 
     public static void EnableRowLevelSecurity(this MigrationBuilder migrationBuilder, string table) =>
         migrationBuilder.Sql($"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY; ALTER TABLE {table} FORCE ROW LEVEL SECURITY;");

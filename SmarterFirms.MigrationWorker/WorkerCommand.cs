@@ -8,13 +8,36 @@ internal enum WorkerVerb
     Status,
     Script,
     Seed,
+    Backup,
+    SeedVolume,
+    TopQueries,
+    CheckIndexes,
+    SecurityCheck,
 }
 
-// The worker's command line (DESIGN §9). Five verbs with one or two options each do not earn a parser library;
-// this one also gives the contract's exit code 2 and the list of valid commands on any mistake.
+// The worker's command line, a contract ops and the AppHost's dashboard rely on. A few verbs with one or two
+// options each do not earn a parser library; this one also gives exit code 2 and the list of valid commands on
+// any mistake, before the database is touched.
 internal sealed record WorkerCommand(WorkerVerb Verb, string? From = null, string? To = null)
 {
     public const int UsageExitCode = 2;
+
+    // Every command's name and the options it takes: the parser and its errors read this table.
+    private static readonly IReadOnlyList<(string Name, WorkerVerb Verb, string[] Options)> Verbs =
+    [
+        ("migrate", WorkerVerb.Migrate, ["--to"]),
+        ("rollback", WorkerVerb.Rollback, ["--to"]),
+        ("status", WorkerVerb.Status, []),
+        ("script", WorkerVerb.Script, ["--from", "--to"]),
+        ("seed", WorkerVerb.Seed, []),
+        ("backup", WorkerVerb.Backup, []),
+        ("seed-volume", WorkerVerb.SeedVolume, []),
+        ("top-queries", WorkerVerb.TopQueries, []),
+        ("check-indexes", WorkerVerb.CheckIndexes, []),
+        ("security-check", WorkerVerb.SecurityCheck, []),
+    ];
+
+    public string Name => Verb == WorkerVerb.Default ? "default" : Verbs.Single(v => v.Verb == Verb).Name;
 
     public const string Usage = """
         Usage: SmarterFirms.MigrationWorker [command]
@@ -24,6 +47,11 @@ internal sealed record WorkerCommand(WorkerVerb Verb, string? From = null, strin
           status                            list every phase as applied or pending
           script [--from PHASE] [--to PHASE] print the SQL a migrate or rollback would run
           seed                              insert the development data set (idempotent)
+          backup                            take a pg_dump backup into Backup:Directory now
+          seed-volume                       load the volume data set by COPY, sized by Volume:* (idempotent)
+          top-queries                       the top statements by total time (pg_stat_statements), as markdown
+          check-indexes                     EXPLAIN the API's hot statements: exit 4 if one misses its index
+          security-check                    review roles, grants, isolation, encryption and secrets (exit 4 on a failure)
         """;
 
     public static bool TryParse(string[] args, out WorkerCommand command, out string error)
@@ -35,27 +63,14 @@ internal sealed record WorkerCommand(WorkerVerb Verb, string? From = null, strin
             return true;
         }
 
-        var verb = args[0] switch
+        var entry = Verbs.FirstOrDefault(v => v.Name == args[0]);
+        if (entry.Name is null)
         {
-            "migrate" => WorkerVerb.Migrate,
-            "rollback" => WorkerVerb.Rollback,
-            "status" => WorkerVerb.Status,
-            "script" => WorkerVerb.Script,
-            "seed" => WorkerVerb.Seed,
-            _ => (WorkerVerb?)null,
-        };
-        if (verb is null)
-        {
-            error = $"Unknown command '{args[0]}'. Valid commands: migrate, rollback, status, script, seed.";
+            error = $"Unknown command '{args[0]}'. Valid commands: {string.Join(", ", Verbs.Select(v => v.Name))}.";
             return false;
         }
 
-        var allowed = verb switch
-        {
-            WorkerVerb.Migrate or WorkerVerb.Rollback => new[] { "--to" },
-            WorkerVerb.Script => ["--from", "--to"],
-            _ => [],
-        };
+        var (verb, allowed) = (entry.Verb, entry.Options);
         string? from = null, to = null;
         for (var i = 1; i < args.Length; i += 2)
         {
@@ -89,7 +104,7 @@ internal sealed record WorkerCommand(WorkerVerb Verb, string? From = null, strin
             return false;
         }
 
-        command = new WorkerCommand(verb.Value, from, to);
+        command = new WorkerCommand(verb, from, to);
         return true;
     }
 }

@@ -2,27 +2,23 @@ using Microsoft.Extensions.Configuration;
 
 namespace SmarterFirms.AppHost.Postgres;
 
-// Postgres:DataDirectory, Postgres:BinDirectory and Postgres:Durable for the machine's own PostgreSQL server.
-internal sealed record LocalPostgresOptions(string DataDirectory, string? BinDirectory, bool Durable)
+// Postgres:DataDirectory, Postgres:BinDirectory and Postgres:Durable for the machine's own PostgreSQL server, and
+// Database:SlowQueryThreshold (the services' slow-query warning) as auto_explain's threshold.
+internal sealed record LocalPostgresOptions(string DataDirectory, string? BinDirectory, bool Durable, TimeSpan SlowQueryThreshold)
 {
     public static LocalPostgresOptions From(IConfiguration configuration) => new(
         configuration["Postgres:DataDirectory"] is { Length: > 0 } data ? Path.GetFullPath(data) : DefaultDataDirectory(),
         FindBinaries(configuration["Postgres:BinDirectory"]),
         // Durable unless a throwaway data folder says otherwise (tests): fsync off is 2–3× faster to migrate.
-        !bool.TryParse(configuration["Postgres:Durable"], out var durable) || durable);
+        !bool.TryParse(configuration["Postgres:Durable"], out var durable) || durable,
+        configuration.GetValue("Database:SlowQueryThreshold", TimeSpan.FromMilliseconds(200)));
 
     public static bool RunningAsRoot => Environment.UserName == "root";
 
-    public void RequireBinaries()
-    {
-        if (BinDirectory is null)
-        {
-            throw new InvalidOperationException(
-                "Postgres:Mode is local but no PostgreSQL server binaries were found (looked in Postgres:BinDirectory, " +
-                "/usr/lib/postgresql/*/bin and PATH). Either install PostgreSQL (sudo apt-get install -y postgresql), " +
-                "or start Docker and use Postgres:Mode=container.");
-        }
-    }
+    // Fails with what was missing and where it looked, then the remedies; returns the options for a fluent check.
+    public LocalPostgresOptions RequireBinaries(string problem, string remedies) => BinDirectory is not null ? this
+        : throw new InvalidOperationException(
+            $"{problem} (looked in Postgres:BinDirectory, /usr/lib/postgresql/*/bin and PATH). {remedies}");
 
     // Survives restarts, outside the repository; root's home is closed to the postgres user, so root uses /var/lib.
     private static string DefaultDataDirectory() => RunningAsRoot

@@ -6,7 +6,7 @@ using Microsoft.Extensions.Options;
 
 namespace SmarterFirms.Data.Encryption;
 
-// Envelope encryption of single column values (DESIGN.md §6): AES-256-GCM under a data key per firm, the data key
+// Envelope encryption of single column values: AES-256-GCM under a data key per firm, the data key
 // wrapped by the key provider with the encryption context {firm_id}. The associated data binds the value to its
 // table, column, row and firm, so a value copied anywhere else fails to decrypt.
 //

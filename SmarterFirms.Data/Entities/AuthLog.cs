@@ -3,7 +3,7 @@ using System.Text.Json;
 
 namespace SmarterFirms.Data.Entities;
 
-// One authentication or access event (DESIGN §5). Append-only for the API's role.
+// One authentication or access event, written in the same transaction as the change it records. Append-only for the API's role.
 public class AuthLog
 {
     public Guid Id { get; set; }

@@ -1,6 +1,6 @@
 namespace SmarterFirms.Data.Entities;
 
-// A law-firm user's link to Clio. The tokens are envelope-encrypted (DESIGN §6) under the firm's data key.
+// A law-firm user's link to Clio. The tokens are envelope-encrypted under the firm's data key (Encryption/FieldEncryptor).
 public class ClioConnection
 {
     public Guid UserId { get; set; }

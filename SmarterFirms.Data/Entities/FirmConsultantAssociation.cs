@@ -28,7 +28,7 @@ public class FirmConsultantAssociation
 
     public Guid? RevokedById { get; set; }
 
-    // Envelope-encrypted (DESIGN §6): version, key id, nonce, ciphertext and tag in one value.
+    // Envelope-encrypted under the firm's data key (Encryption/FieldEncryptor): version, key id, nonce, ciphertext and tag in one value.
     public byte[]? Notes { get; set; }
 
     public DateTimeOffset CreatedAt { get; set; }

@@ -1,7 +1,8 @@
 namespace SmarterFirms.Data.Tenancy;
 
-// The session settings row-level security reads (DESIGN §4). The API sets them for each transaction
-// (TenantCommandInterceptor); the policies in the phase migrations compare them with firm_id and user ids.
+// The session settings row-level security reads. The API sets them for each transaction
+// (TenantSettingsInterceptor); the phase migrations' policies compare them with firm_id and user ids, and carry
+// these names frozen as literals, so renaming one here needs a new phase that rewrites the policies.
 public static class TenantSettings
 {
     public const string UserId = "app.user_id";

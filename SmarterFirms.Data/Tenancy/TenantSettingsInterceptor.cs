@@ -12,7 +12,7 @@ public interface ITenantContextAccessor
 }
 
 // Copies the TenantContext into app.user_id / app.firm_id with set_config(..., is_local => true) for every
-// transaction the DbContext runs, so row-level security sees who is asking (DESIGN §4). Handlers never do it.
+// transaction the DbContext runs, so row-level security sees who is asking. Handlers never do it.
 //
 // Why local settings and how they reach each transaction:
 // - Outside an explicit transaction (plain queries, ExecuteUpdate/ExecuteDelete), each command is one batch

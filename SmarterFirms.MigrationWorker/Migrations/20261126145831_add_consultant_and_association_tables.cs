@@ -200,7 +200,7 @@ namespace SmarterFirms.MigrationWorker.Migrations
                 "firm_consultant_associations");
             migrationBuilder.GrantToAppRole("UPDATE (granted_by_id, granted_at, expires_at)", "consultant_permissions");
 
-            // Tenant isolation (DESIGN §4). A firm user sees and manages their own firm's associations; a
+            // Tenant isolation: no session reaches another firm's rows. A firm user sees and manages their own firm's associations; a
             // consultant sees their own associations of any status (to accept, decline or revoke them) and
             // never another consultant's. Only the firm creates or deletes them.
             const string user = RowLevelSecurityMigrations.CurrentUser;

@@ -72,10 +72,10 @@ namespace SmarterFirms.MigrationWorker.Migrations
                 table: "auth_logs",
                 columns: new[] { "user_id", "occurred_at", "id" });
 
-            // Append-only for the API: no UPDATE, no DELETE (DESIGN §5).
+            // Append-only for the API: no UPDATE, no DELETE, so the trail of what happened cannot be rewritten by it.
             migrationBuilder.GrantToAppRole("SELECT, INSERT", "auth_logs");
 
-            // Reading (DESIGN §4, §5): everyone reads the events about them or done by them; a firm's owners and
+            // Reading: everyone reads the events about them or done by them; a firm's owners and
             // admins read every event of their firm, including what consultants did there.
             // Writing: sign-in events are written before anyone is known (no tenant set yet); every other event
             // is firm-less, about the current user, or for the current user's own firm, so no session can

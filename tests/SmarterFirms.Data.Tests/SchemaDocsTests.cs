@@ -1,7 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Metadata;
-using SmarterFirms.Data.Documentation;
+using SmarterFirms.SchemaDocs;
 using Xunit;
 
 namespace SmarterFirms.Data.Tests;

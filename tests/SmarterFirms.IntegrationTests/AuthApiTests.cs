@@ -1,6 +1,8 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Npgsql;
+using SmarterFirms.Data;
 using SmarterFirms.IntegrationTests.Infrastructure;
 
 namespace SmarterFirms.IntegrationTests;
@@ -10,10 +12,32 @@ public sealed class AuthApiTests(AppHostFixture fixture)
     [Fact]
     public async Task TheApiIsHealthyOnlyOnceItsDatabaseAnswers()
     {
-        var response = await fixture.Api.GetAsync(new Uri("/health", UriKind.Relative), TestContext.Current.CancellationToken);
+        // An API process of its own on a database that does not exist yet, then does, then is gone.
+        var scratch = fixture.ScratchConnectionString("health");
+        var database = new NpgsqlConnectionStringBuilder(scratch).Database!;
+        var appConnection = new NpgsqlConnectionStringBuilder(fixture.AppConnectionString) { Database = database }.ConnectionString;
+        await using var api = await AuthApiProcess.StartAsync(fixture,
+            new Dictionary<string, string> { [$"ConnectionStrings__{AuthDatabase.ConnectionName}"] = appConnection }, untilHealthy: false);
+        try
+        {
+            Assert.Equal((HttpStatusCode.ServiceUnavailable, "Unhealthy"), await HealthAsync(api.Client));
 
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal("Healthy", await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+            await Sql.ExecuteAsync(fixture.ServerConnectionString, $"CREATE DATABASE \"{database}\"");
+            Assert.Equal((HttpStatusCode.OK, "Healthy"), await HealthAsync(api.Client));
+        }
+        finally
+        {
+            await fixture.DropDatabaseAsync(scratch);
+        }
+
+        Assert.Equal((HttpStatusCode.ServiceUnavailable, "Unhealthy"), await HealthAsync(api.Client));
+        Assert.Equal((HttpStatusCode.OK, "Healthy"), await HealthAsync(fixture.Api));
+    }
+
+    private static async Task<(HttpStatusCode, string)> HealthAsync(HttpClient client)
+    {
+        using var response = await client.GetAsync(new Uri("/health", UriKind.Relative), TestContext.Current.CancellationToken);
+        return (response.StatusCode, await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
     }
 
     [Fact]

@@ -1,7 +1,7 @@
 using System.Text;
 using Microsoft.EntityFrameworkCore;
 using SmarterFirms.Data;
-using SmarterFirms.Data.Documentation;
+using SmarterFirms.SchemaDocs;
 
 // Writes docs/data-dictionary.md and docs/er-diagram.md from the EF model; no database connection is made.
 //   dotnet run --project tools/SmarterFirms.SchemaDocs [-- --check] [-- --docs <folder>]

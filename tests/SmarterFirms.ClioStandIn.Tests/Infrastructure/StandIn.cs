@@ -8,6 +8,8 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
+using Microsoft.Extensions.Time.Testing;
 
 namespace SmarterFirms.ClioStandIn.Tests.Infrastructure;
 
@@ -23,7 +25,7 @@ internal sealed class StandIn : IAsyncDisposable
 
     private readonly WebApplication _app;
 
-    private StandIn(WebApplication app, ManualTimeProvider clock, CapturingLoggerProvider logs)
+    private StandIn(WebApplication app, FakeTimeProvider clock, FakeLogCollector logs)
     {
         _app = app;
         Clock = clock;
@@ -31,9 +33,10 @@ internal sealed class StandIn : IAsyncDisposable
         Http = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false }) { BaseAddress = new Uri(app.Urls.First()) };
     }
 
-    public ManualTimeProvider Clock { get; }
+    public FakeTimeProvider Clock { get; }
 
-    public CapturingLoggerProvider Logs { get; }
+    // Everything the stand-in logs under its shipped filter rules: message, structured values and exceptions.
+    public FakeLogCollector Logs { get; }
 
     public HttpClient Http { get; }
 
@@ -50,16 +53,16 @@ internal sealed class StandIn : IAsyncDisposable
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    public static async Task<StandIn> StartAsync()
+    public static async Task<StandIn> StartAsync(params string[] settings)
     {
-        var clock = new ManualTimeProvider(new DateTimeOffset(2026, 3, 2, 9, 0, 0, TimeSpan.Zero));
-        var logs = new CapturingLoggerProvider();
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 3, 2, 9, 0, 0, TimeSpan.Zero));
+        var logs = new FakeLogCollector();
         var app = ClioStandInApp.Build(
-            ["--urls=http://127.0.0.1:0", .. ClientArguments],
+            ["--urls=http://127.0.0.1:0", .. ClientArguments, .. settings],
             builder =>
             {
                 builder.Services.AddSingleton<TimeProvider>(clock);
-                builder.Logging.ClearProviders().AddProvider(logs);
+                builder.Logging.ClearProviders().AddProvider(new FakeLoggerProvider(logs));
             });
         await app.StartAsync(Ct);
         return new StandIn(app, clock, logs);

@@ -2,6 +2,7 @@ using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
+using SmarterFirms.Data;
 
 [assembly: AssemblyFixture(typeof(SmarterFirms.IntegrationTests.Infrastructure.AppHostFixture))]
 
@@ -14,6 +15,10 @@ public sealed class AppHostFixture : IAsyncLifetime
     private readonly string _dataDirectory = Path.Combine(Path.GetTempPath(), "smarterfirms-tests", Guid.NewGuid().ToString("N"));
 
     public DistributedApplication App { get; private set; } = null!;
+
+    // Where the AppHost's local mode puts the worker's backups and reports: beside the data folder.
+    public string BackupDirectory => _dataDirectory + "-backups";
+    public string ReportsDirectory => _dataDirectory + "-reports";
 
     // authdb as the owner role (what the migration worker uses).
     public string OwnerConnectionString { get; private set; } = "";
@@ -33,6 +38,9 @@ public sealed class AppHostFixture : IAsyncLifetime
     public string ClioClientSecret { get; private set; } = "";
     public string EncryptionMasterKey { get; private set; } = "";
 
+    // The web app browser sign-ins may return to (Clio:ReturnUrls:0 of the shared API).
+    public const string ClioReturnUrl = "http://localhost:3000/signed-in";
+
     // The callback registered with the stand-in: where it sends every browser back, whichever API process started.
     public Uri ClioRedirectUri => new(Api.BaseAddress!, "/auth/clio/callback");
 
@@ -40,7 +48,9 @@ public sealed class AppHostFixture : IAsyncLifetime
     {
         using var cts = new CancellationTokenSource(StartTimeout);
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.SmarterFirms_AppHost>(
-            ["Postgres:Mode=local", $"Postgres:DataDirectory={_dataDirectory}", "Postgres:Durable=false"], cts.Token);
+            ["Postgres:Mode=local", $"Postgres:DataDirectory={_dataDirectory}", "Postgres:Durable=false",
+             // Clio settings pass through the AppHost: a web app to return to, and a refresher that looks every second.
+             $"Clio:ReturnUrls:0={ClioReturnUrl}", "Clio:RefreshInterval=00:00:01"], cts.Token);
 
         // The testing builder points OTLP at a port nobody listens on; exporter retries slow every exit.
         foreach (var resource in builder.Resources.OfType<IResourceWithEnvironment>())
@@ -54,21 +64,31 @@ public sealed class AppHostFixture : IAsyncLifetime
             .WithEnvironment("RateLimiting__SignIn__PermitLimit", "100000")
             .WithEnvironment("RateLimiting__Registration__PermitLimit", "100000")
             .WithEnvironment("RateLimiting__ReferralLookup__PermitLimit", "100000");
+        // The dashboard's seed-volume stays small here: large enough that a sequential scan of auth_logs,
+        // consultant_permissions or users would be the wrong plan, small enough to load in seconds.
+        builder.CreateResourceBuilder(builder.Resources.OfType<ProjectResource>().Single(r => r.Name == "migrations"))
+            .WithEnvironment("Volume__Firms", "500")
+            .WithEnvironment("Volume__Users", "12000")
+            .WithEnvironment("Volume__Consultants", "1000")
+            .WithEnvironment("Volume__Associations", "5000")
+            .WithEnvironment("Volume__Permissions", "20000")
+            .WithEnvironment("Volume__AuthLogs", "20000")
+            .WithEnvironment("Volume__ChunkRows", "5000");
         ClioTestUsers.AddTo(builder.CreateResourceBuilder(builder.Resources.OfType<ProjectResource>().Single(r => r.Name == "clio")));
 
         App = await builder.BuildAsync(cts.Token);
         await App.StartAsync(cts.Token);
         await App.ResourceNotifications.WaitForResourceHealthyAsync("authapi", cts.Token);
 
-        OwnerConnectionString = await App.GetConnectionStringAsync("authdb", cts.Token)
-            ?? throw new InvalidOperationException("authdb has no connection string.");
+        OwnerConnectionString = await App.GetConnectionStringAsync(AuthDatabase.ConnectionName, cts.Token)
+            ?? throw new InvalidOperationException($"{AuthDatabase.ConnectionName} has no connection string.");
         var appPassword = await ParameterAsync("authdb-app-password", cts.Token);
         SeedConsultantPassword = await ParameterAsync("seed-consultant-password", cts.Token);
         SigningKey = await ParameterAsync("token-signing-key", cts.Token);
         EncryptionMasterKey = await ParameterAsync("encryption-master-key", cts.Token);
         AppConnectionString = new NpgsqlConnectionStringBuilder(OwnerConnectionString)
         {
-            Username = "smarterfirms_app",
+            Username = AuthDatabase.AppRole,
             Password = appPassword,
         }.ConnectionString;
         Api = App.CreateHttpClient("authapi");
@@ -93,7 +113,7 @@ public sealed class AppHostFixture : IAsyncLifetime
             await App.DisposeAsync();
         }
 
-        foreach (var directory in new[] { _dataDirectory, _dataDirectory + "-backups" })
+        foreach (var directory in new[] { _dataDirectory, BackupDirectory, ReportsDirectory })
         {
             if (Directory.Exists(directory))
             {
@@ -102,6 +122,10 @@ public sealed class AppHostFixture : IAsyncLifetime
         }
     }
 
+    // The owner on the server's maintenance database, for creating and dropping databases.
+    public string ServerConnectionString =>
+        new NpgsqlConnectionStringBuilder(OwnerConnectionString) { Database = "postgres", Pooling = false }.ConnectionString;
+
     // A connection string to a database of its own on the same server, for tests that migrate and roll back.
     public string ScratchConnectionString(string prefix) =>
         new NpgsqlConnectionStringBuilder(OwnerConnectionString) { Database = $"{prefix}_{Guid.NewGuid():N}" }.ConnectionString;
@@ -109,9 +133,8 @@ public sealed class AppHostFixture : IAsyncLifetime
     public async Task DropDatabaseAsync(string connectionString)
     {
         var name = new NpgsqlConnectionStringBuilder(connectionString).Database;
-        var server = new NpgsqlConnectionStringBuilder(OwnerConnectionString) { Database = "postgres", Pooling = false }.ConnectionString;
         NpgsqlConnection.ClearAllPools();
-        await using var connection = new NpgsqlConnection(server);
+        await using var connection = new NpgsqlConnection(ServerConnectionString);
         await connection.OpenAsync();
         await using var drop = new NpgsqlCommand($"DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)", connection);
         await drop.ExecuteNonQueryAsync();

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using SmarterFirms.Data;
 
 namespace SmarterFirms.IntegrationTests.Infrastructure;
 
@@ -11,6 +12,7 @@ public sealed class AuthApiProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly StringBuilder _output = new();
+    private int _disposed;
 
     private AuthApiProcess(Process process, Uri address)
     {
@@ -27,7 +29,8 @@ public sealed class AuthApiProcess : IAsyncDisposable
         get { lock (_output) { return _output.ToString(); } }
     }
 
-    public static async Task<AuthApiProcess> StartAsync(AppHostFixture fixture, IDictionary<string, string> settings)
+    // Returns once /health answers 200, or with untilHealthy false once the process serves /alive (no database needed).
+    public static async Task<AuthApiProcess> StartAsync(AppHostFixture fixture, IDictionary<string, string> settings, bool untilHealthy = true)
     {
         var port = FreePort();
         var address = new Uri($"http://127.0.0.1:{port}");
@@ -41,7 +44,7 @@ public sealed class AuthApiProcess : IAsyncDisposable
         start.Environment.Remove("OTEL_EXPORTER_OTLP_ENDPOINT");
         start.Environment["ASPNETCORE_URLS"] = address.ToString();
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
-        start.Environment["ConnectionStrings__authdb"] = fixture.AppConnectionString;
+        start.Environment[$"ConnectionStrings__{AuthDatabase.ConnectionName}"] = fixture.AppConnectionString;
         start.Environment["Tokens__SigningKey"] = fixture.SigningKey;
         start.Environment["Tokens__Issuer"] = address.ToString().TrimEnd('/');
         start.Environment["Encryption__Provider"] = "Local";
@@ -68,7 +71,7 @@ public sealed class AuthApiProcess : IAsyncDisposable
 
             try
             {
-                using var health = await api.Client.GetAsync(new Uri("/health", UriKind.Relative), timeout.Token);
+                using var health = await api.Client.GetAsync(new Uri(untilHealthy ? "/health" : "/alive", UriKind.Relative), timeout.Token);
                 if (health.StatusCode == HttpStatusCode.OK)
                 {
                     return api;
@@ -97,8 +100,14 @@ public sealed class AuthApiProcess : IAsyncDisposable
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
+    // Idempotent: a test may stop a replica early and still dispose it at the end.
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         Client.Dispose();
         if (!_process.HasExited)
         {

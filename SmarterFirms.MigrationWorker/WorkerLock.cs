@@ -1,0 +1,54 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Storage;
+using Npgsql;
+using SmarterFirms.Data;
+
+namespace SmarterFirms.MigrationWorker;
+
+// Serializes workers across processes and machines: a session advisory lock held for the whole run on a
+// connection of its own, taken after the database exists (the lock lives in it). Disposing the connection releases it.
+internal sealed class WorkerLock(IConfiguration configuration, ILogger<WorkerLock> logger)
+{
+    private const long AdvisoryLockKey = 0x5F_A7_4D_B0_01;
+
+    public async Task<NpgsqlConnection> AcquireAsync(AuthDbContext db, CancellationToken cancellationToken)
+    {
+        await EnsureDatabaseAsync(db, cancellationToken);
+
+        // From configuration: an opened connection's string no longer carries the password.
+        var builder = new NpgsqlConnectionStringBuilder(configuration.GetConnectionString(AuthDatabase.ConnectionName)) { Pooling = false };
+        var connection = new NpgsqlConnection(builder.ConnectionString);
+        await connection.OpenAsync(cancellationToken);
+        await using var tryLock = new NpgsqlCommand("SELECT pg_try_advisory_lock(@key)", connection);
+        tryLock.Parameters.AddWithValue("key", AdvisoryLockKey);
+        if (await tryLock.ExecuteScalarAsync(cancellationToken) is not true)
+        {
+            logger.LogInformation("Another migration worker holds the lock; waiting for it to finish");
+            await using var waitLock = new NpgsqlCommand("SELECT pg_advisory_lock(@key)", connection) { CommandTimeout = 0 };
+            waitLock.Parameters.AddWithValue("key", AdvisoryLockKey);
+            await waitLock.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        return connection;
+    }
+
+    private async Task EnsureDatabaseAsync(AuthDbContext db, CancellationToken cancellationToken)
+    {
+        var creator = db.GetService<IRelationalDatabaseCreator>();
+        if (await creator.ExistsAsync(cancellationToken))
+        {
+            return;
+        }
+
+        try
+        {
+            await creator.CreateAsync(cancellationToken);
+            logger.LogInformation("Created database {Database}", db.Database.GetDbConnection().Database);
+        }
+        catch (PostgresException ex) when (ex.SqlState is PostgresErrorCodes.DuplicateDatabase or PostgresErrorCodes.UniqueViolation)
+        {
+            // Another worker created it a moment ago.
+        }
+    }
+}
