@@ -19,7 +19,10 @@ public static class AuthenticationExtensions
         builder.Services.AddHttpContextAccessor();
         builder.Services.AddScoped<TokenService>();
         builder.Services.AddScoped<AuditTrail>();
-        builder.Services.AddSingleton(PasswordHashing.CreateHasher());
+        builder.Services.AddOptions<PasswordHashingOptions>().BindConfiguration(PasswordHashingOptions.Section);
+        builder.Services.AddOptions<PasswordHashGateOptions>().BindConfiguration(PasswordHashingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton(services => PasswordHashing.CreateHasher(services.GetRequiredService<IOptions<PasswordHashingOptions>>().Value));
+        builder.Services.AddSingleton<PasswordHashGate>();
 
         builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
         builder.Services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
