@@ -41,6 +41,7 @@ app.MapDiscoveryApi();
 app.MapLocalAuthApi();
 app.MapClioSsoApi();
 app.MapMeApi();
+app.MapBareAuthenticatedEndpoint();
 app.MapConsultantsApi();
 app.MapProfilesApi();
 app.MapFirmsApi();

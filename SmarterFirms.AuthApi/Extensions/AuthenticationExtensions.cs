@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.Authentication.JwtBearer;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
@@ -48,7 +47,8 @@ public static class AuthenticationExtensions
     }
 
     // ASVS V7.4.1, by a session check: a token whose session was signed out, rotated away by reuse
-    // detection or expired is refused from the very next request. One primary-key lookup.
+    // detection or expired is refused from the very next request. One primary-key lookup, prepared; an endpoint
+    // marked SessionCheckedByEndpoint makes the same check inside its own statement instead.
     private static async Task RequireLiveSessionAsync(TokenValidatedContext context)
     {
         if (!Guid.TryParse(context.Principal?.FindFirst(TokenService.SessionClaim)?.Value, out var sessionId)
@@ -58,12 +58,14 @@ public static class AuthenticationExtensions
             return;
         }
 
+        if (context.HttpContext.GetEndpoint()?.Metadata.GetMetadata<SessionCheckedByEndpoint>() is not null)
+        {
+            return;
+        }
+
         var services = context.HttpContext.RequestServices;
         var now = services.GetRequiredService<TimeProvider>().GetUtcNow();
-        var live = await services.GetRequiredService<AuthDbContext>().UserSessions
-            .AnyAsync(s => s.Id == sessionId && s.UserId == userId && s.RevokedAt == null && s.ExpiresAt > now,
-                context.HttpContext.RequestAborted);
-        if (!live)
+        if (!await HotPath.IsSessionLiveAsync(services.GetRequiredService<AuthDbContext>(), sessionId, userId, now, context.HttpContext.RequestAborted))
         {
             context.Fail("The session has ended.");
         }
