@@ -15,7 +15,7 @@ public sealed class HotPathTests(AppHostFixture fixture)
     public async Task TheAccessCheckIsOneBatchCarryingTheTenantSettingsAndTheSessionCheck()
     {
         await using var api = await AuthApiProcess.StartAsync(fixture, FirmData.ApiProcessSettings(
-            ("Logging__LogLevel__Npgsql.Command", "Debug"),
+            ("Database__LogCommands", "true"), ("Logging__LogLevel__Npgsql", "Warning"), ("Logging__LogLevel__Npgsql.Command", "Debug"),
             ("Logging__LogLevel__Microsoft.EntityFrameworkCore.Database.Command", "Information")));
         var token = await FirmData.SignInLawFirmUserAsync(fixture, api.Client, "member@harborvale.example");
         var path = $"/firms/{HarborVale}/access-check?resource=matters&action=read";
