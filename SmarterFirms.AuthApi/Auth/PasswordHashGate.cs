@@ -9,14 +9,14 @@ using SmarterFirms.Data.Entities;
 namespace SmarterFirms.AuthApi.Auth;
 
 // Configuration section "Passwords": how many hashes run at once (each holds 19 MiB for ~15-35 ms of one core) and
-// how many more may wait for a turn.
+// how many more may wait for a turn (4 per core: at most ~4 hash times, a fraction of a second, of waiting).
 public sealed class PasswordHashGateOptions
 {
     [Range(1, 1024)]
     public int MaxConcurrentHashes { get; set; } = Environment.ProcessorCount;
 
     [Range(0, 10_000)]
-    public int HashQueueLimit { get; set; } = 2 * Environment.ProcessorCount;
+    public int HashQueueLimit { get; set; } = 4 * Environment.ProcessorCount;
 }
 
 // Every password hash of the API runs through here, so a flood of sign-ins can take at most MaxConcurrentHashes cores

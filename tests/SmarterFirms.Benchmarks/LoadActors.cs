@@ -32,7 +32,8 @@ internal sealed class LoadActor
             using var login = await api.PostAsJsonAsync("/auth/login", new { email = consultant.Email, password = consultant.Password });
             var tokens = await login.Content.ReadFromJsonAsync<JsonElement>();
             consultant.AccessToken = tokens.GetProperty("accessToken").GetString()!;
-            using var profile = await api.SendAsync(Api.Get("/consultants/me/profile", consultant.AccessToken));
+            using var profileRequest = Api.Get("/consultants/me/profile", consultant.AccessToken);
+            using var profile = await api.SendAsync(profileRequest);
             var referralCode = (await profile.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("referralCode").GetString()!;
 
             var (firmId, adminId, sessionId) = (Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid());
