@@ -33,7 +33,7 @@ public sealed record AccessDecision(bool Allowed, AccessReason Reason);
 // elsewhere; a consultant has none without an ACTIVE association, every right with FULL_ACCESS, `read` only
 // with READ_ONLY (explicit permissions never raise it), and exactly the unexpired permissions with LIMITED_ACCESS.
 //
-// The facts come from one explicitly prepared statement (HotStatements.AccessCheckSql) sent in one batch with the
+// The facts come from one explicitly prepared statement (HotPathSql.AccessCheckSql) sent in one batch with the
 // tenant settings, so one round trip; it also checks the token's session, so the access-check endpoint needs no
 // separate session check. Read fresh on every call: no cache, so a revocation is seen by the very next request.
 public sealed class AccessEvaluator(AuthDbContext db, TenantContext tenant, TimeProvider time)
@@ -57,11 +57,11 @@ public sealed class AccessEvaluator(AuthDbContext db, TenantContext tenant, Time
             {
                 BatchCommands =
                 {
-                    new NpgsqlBatchCommand(HotStatements.SetTenantSql)
+                    new NpgsqlBatchCommand(HotPathSql.SetTenantSql)
                     {
                         Parameters = { Text(tenant.UserId?.ToString("D") ?? ""), Text(tenant.FirmId?.ToString("D") ?? "") },
                     },
-                    new NpgsqlBatchCommand(HotStatements.AccessCheckSql)
+                    new NpgsqlBatchCommand(HotPathSql.AccessCheckSql)
                     {
                         Parameters =
                         {
@@ -95,7 +95,8 @@ public sealed class AccessEvaluator(AuthDbContext db, TenantContext tenant, Time
     public async Task<bool> AdministersFirmAsync(Guid userId, Guid firmId, CancellationToken cancellationToken) =>
         (await Caller.FindAsync(db, userId, cancellationToken))?.AdministersFirm(firmId) == true;
 
-    private static AccessDecision Decide(AccessFacts facts, Guid firmId, string resource, string action, DateTimeOffset now)
+    // Internal for the unit tests of the decision table.
+    internal static AccessDecision Decide(AccessFacts facts, Guid firmId, string resource, string action, DateTimeOffset now)
     {
         if (facts.UserType == "LAW_FIRM_USER")
         {
@@ -140,7 +141,7 @@ public sealed class AccessEvaluator(AuthDbContext db, TenantContext tenant, Time
 
     private static NpgsqlParameter<Guid> Uuid(Guid value) => new() { NpgsqlDbType = NpgsqlDbType.Uuid, TypedValue = value };
 
-    private sealed record AccessFacts(
+    internal sealed record AccessFacts(
         string UserType, Guid? UserFirmId, string? UserRole, string? AssociationStatus, string? AccessLevel,
         bool HasPermission, DateTimeOffset? PermissionExpiresAt);
 }

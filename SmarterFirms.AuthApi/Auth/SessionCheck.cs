@@ -25,7 +25,7 @@ public static class HotPath
         var connection = await OpenAsync(db, cancellationToken);
         try
         {
-            await using var command = new NpgsqlCommand(HotStatements.SessionCheckSql, connection)
+            await using var command = new NpgsqlCommand(HotPathSql.SessionCheckSql, connection)
             {
                 Parameters =
                 {

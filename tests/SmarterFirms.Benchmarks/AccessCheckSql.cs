@@ -5,16 +5,16 @@ using SmarterFirms.Data;
 namespace SmarterFirms.Benchmarks;
 
 // The access check as raw SQL on one connection of the app role, exactly as the API runs it: the statements of
-// SmarterFirms.Data/HotStatements.cs (the tenant settings; the session check and the access facts in one statement),
+// SmarterFirms.Data/HotPathSql.cs (the tenant settings; the session check and the access facts in one statement),
 // in one prepared batch, so one round trip per check. Row-level security applies.
 // The answer follows AccessEvaluator.Decide for a consultant (DESIGN §3).
 internal sealed class AccessCheckSql : IAsyncDisposable
 {
-    private const string TenantSql = HotStatements.SetTenantSql;
-    public const string LookupSql = HotStatements.AccessCheckSql;
+    private const string TenantSql = HotPathSql.SetTenantSql;
+    public const string LookupSql = HotPathSql.AccessCheckSql;
 
     public const string Description =
-        "the API's own batch (HotStatements: set_config(app.user_id, app.firm_id), then the session check and the access facts in one statement), prepared, as smarterfirms_app under RLS";
+        "the API's own batch (HotPathSql: set_config(app.user_id, app.firm_id), then the session check and the access facts in one statement), prepared, as smarterfirms_app under RLS";
 
     private readonly NpgsqlConnection _connection;
     private readonly NpgsqlBatch _batch;

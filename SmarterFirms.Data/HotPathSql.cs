@@ -4,7 +4,7 @@ namespace SmarterFirms.Data;
 
 // The SQL of the API's per-request statements, word for word, in one place: the API runs these texts (explicitly
 // prepared, Npgsql positional parameters), and the benchmarks and the worker's hot-statement catalog read them here.
-public static class HotStatements
+public static class HotPathSql
 {
     // Row-level security's settings for the statement batched after it ($1 user id, $2 firm id as text, '' for none);
     // transaction-local, and a batch is one implicit transaction, so they end with it.
