@@ -23,11 +23,14 @@ public static class AuthenticationExtensions
         builder.Services.AddSingleton(services => PasswordHashing.CreateHasher(services.GetRequiredService<IOptions<PasswordHashingOptions>>().Value));
         builder.Services.AddSingleton<PasswordHashGate>();
 
+        builder.Services.AddSingleton<CachingTokenHandler>();
         builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
         builder.Services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
-            .Configure<SigningKeys, IOptions<TokenOptions>>((jwt, keys, tokens) =>
+            .Configure<SigningKeys, IOptions<TokenOptions>, CachingTokenHandler>((jwt, keys, tokens, handler) =>
             {
                 jwt.MapInboundClaims = false;
+                jwt.TokenHandlers.Clear();
+                jwt.TokenHandlers.Add(handler);
                 jwt.TokenValidationParameters = new TokenValidationParameters
                 {
                     ValidIssuer = tokens.Value.Issuer,
