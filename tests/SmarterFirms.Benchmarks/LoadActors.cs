@@ -37,18 +37,25 @@ internal sealed class LoadActor
             var referralCode = (await profile.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("referralCode").GetString()!;
 
             var (firmId, adminId, sessionId) = (Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid());
-            await using (var insert = new NpgsqlCommand("""
-                INSERT INTO firms (id, name, clio_account_id) VALUES ($1, $2, $3);
-                INSERT INTO users (id, email, name, firm_id, role, type, auth_method) VALUES ($4, $5, 'Load Admin', $1, 'ADMIN', 'LAW_FIRM_USER', 'CLIO_SSO');
-                INSERT INTO user_sessions (id, user_id, auth_method, expires_at) VALUES ($6, $4, 'CLIO_SSO', now() + interval '1 day');
-                """, owner))
+            await using (var insert = new NpgsqlBatch(owner)
             {
-                insert.Parameters.AddWithValue(firmId);
-                insert.Parameters.AddWithValue($"Load Firm {i}");
-                insert.Parameters.AddWithValue(900_000_000L + RandomNumberGenerator.GetInt32(0, 90_000_000) * 10L + i);
-                insert.Parameters.AddWithValue(adminId);
-                insert.Parameters.AddWithValue($"admin-{firmId:N}@load.example");
-                insert.Parameters.AddWithValue(sessionId);
+                BatchCommands =
+                {
+                    new NpgsqlBatchCommand("INSERT INTO firms (id, name, clio_account_id) VALUES ($1, $2, $3)")
+                    {
+                        Parameters = { new() { Value = firmId }, new() { Value = $"Load Firm {i}" }, new() { Value = 900_000_000L + RandomNumberGenerator.GetInt32(0, 90_000_000) * 10L + i } },
+                    },
+                    new NpgsqlBatchCommand("INSERT INTO users (id, email, name, firm_id, role, type, auth_method) VALUES ($1, $2, 'Load Admin', $3, 'ADMIN', 'LAW_FIRM_USER', 'CLIO_SSO')")
+                    {
+                        Parameters = { new() { Value = adminId }, new() { Value = $"admin-{firmId:N}@load.example" }, new() { Value = firmId } },
+                    },
+                    new NpgsqlBatchCommand("INSERT INTO user_sessions (id, user_id, auth_method, expires_at) VALUES ($1, $2, 'CLIO_SSO', now() + interval '1 day')")
+                    {
+                        Parameters = { new() { Value = sessionId }, new() { Value = adminId } },
+                    },
+                },
+            })
+            {
                 await insert.ExecuteNonQueryAsync();
             }
 
