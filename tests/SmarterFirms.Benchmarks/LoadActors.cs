@@ -25,6 +25,7 @@ internal sealed class LoadActor
         var issuer = (await api.GetFromJsonAsync<JsonElement>("/.well-known/openid-configuration")).GetProperty("issuer").GetString()!;
         await using var owner = new NpgsqlConnection(stack.OwnerConnectionString);
         await owner.OpenAsync();
+        var signing = SigningCredentials(stack.SigningKey);
         var actors = new LoadActor[count];
         for (var i = 0; i < count; i++)
         {
@@ -65,7 +66,7 @@ internal sealed class LoadActor
                 ReferralCode = referralCode,
                 FirmId = firmId,
                 AdminId = adminId,
-                AdminToken = MintAdminToken(stack.SigningKey, issuer, adminId, sessionId, firmId),
+                AdminToken = MintAdminToken(signing, issuer, adminId, sessionId, firmId),
                 RefreshToken = tokens.GetProperty("refreshToken").GetString()!,
             };
         }
@@ -73,13 +74,19 @@ internal sealed class LoadActor
         return actors;
     }
 
-    // The claims TokenService puts in a law-firm user's access token, valid for the whole run.
-    private static string MintAdminToken(string signingKey, string issuer, Guid userId, Guid sessionId, Guid firmId)
+    // One key object for the whole run: IdentityModel caches its signature provider by key.
+    private static SigningCredentials SigningCredentials(string signingKey)
     {
-        using var ecdsa = ECDsa.Create();
+        var ecdsa = ECDsa.Create();
         ecdsa.ImportPkcs8PrivateKey(Convert.FromBase64String(signingKey), out _);
         var key = new ECDsaSecurityKey(ecdsa);
         key.KeyId = Base64UrlEncoder.Encode(JsonWebKeyConverter.ConvertFromECDsaSecurityKey(key).ComputeJwkThumbprint());
+        return new SigningCredentials(key, SecurityAlgorithms.EcdsaSha256);
+    }
+
+    // The claims TokenService puts in a law-firm user's access token, valid for the whole run.
+    private static string MintAdminToken(SigningCredentials signing, string issuer, Guid userId, Guid sessionId, Guid firmId)
+    {
         var now = DateTime.UtcNow;
         return new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor
         {
@@ -89,7 +96,7 @@ internal sealed class LoadActor
             NotBefore = now,
             Expires = now.AddDays(1),
             TokenType = "at+jwt",
-            SigningCredentials = new SigningCredentials(key, SecurityAlgorithms.EcdsaSha256),
+            SigningCredentials = signing,
             Claims = new Dictionary<string, object>
             {
                 ["sub"] = userId.ToString(), ["sid"] = sessionId.ToString(), ["jti"] = Guid.NewGuid().ToString(),
