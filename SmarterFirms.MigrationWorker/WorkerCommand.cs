@@ -12,6 +12,7 @@ internal enum WorkerVerb
     SeedVolume,
     TopQueries,
     CheckIndexes,
+    SecurityCheck,
 }
 
 // The worker's command line, a contract ops and the AppHost's dashboard rely on. A few verbs with one or two
@@ -33,6 +34,7 @@ internal sealed record WorkerCommand(WorkerVerb Verb, string? From = null, strin
         ("seed-volume", WorkerVerb.SeedVolume, []),
         ("top-queries", WorkerVerb.TopQueries, []),
         ("check-indexes", WorkerVerb.CheckIndexes, []),
+        ("security-check", WorkerVerb.SecurityCheck, []),
     ];
 
     public string Name => Verb == WorkerVerb.Default ? "default" : Verbs.Single(v => v.Verb == Verb).Name;
@@ -49,6 +51,7 @@ internal sealed record WorkerCommand(WorkerVerb Verb, string? From = null, strin
           seed-volume                       load the volume data set by COPY, sized by Volume:* (idempotent)
           top-queries                       the top statements by total time (pg_stat_statements), as markdown
           check-indexes                     EXPLAIN the API's hot statements: exit 4 if one misses its index
+          security-check                    review roles, grants, isolation, encryption and secrets (exit 4 on a failure)
         """;
 
     public static bool TryParse(string[] args, out WorkerCommand command, out string error)
