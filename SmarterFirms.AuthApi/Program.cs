@@ -56,5 +56,6 @@ api.MapAssociationsApi();
 api.MapPermissionsApi();
 api.MapNotesApi();
 api.MapAuditLogApi();
+app.MapBareAuthenticatedEndpoint(); // benchmarks only (Benchmarks:BareAuthenticatedEndpoint)
 
 app.Run();

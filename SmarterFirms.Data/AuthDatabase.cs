@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 using Npgsql.EntityFrameworkCore.PostgreSQL.Infrastructure;
 
@@ -12,6 +13,7 @@ public static class AuthDatabase
     public const string ConnectionName = AuthDatabaseNames.Database;
     public const string AppRole = AuthDatabaseNames.AppRole;
     public const string MigrationsAssembly = "SmarterFirms.MigrationWorker";
+    public const string LogCommandsKey = "Database:LogCommands";
 
     // One place for the provider options, shared by the services and the design-time factory.
     public static DbContextOptionsBuilder UseAuthDatabase(this DbContextOptionsBuilder options, string? connectionString) =>
@@ -49,7 +51,19 @@ public static class AuthDatabase
             connectionString = options.ConnectionString;
         }
 
-        builder.Services.AddDbContextPool<AuthDbContext>(options => options.UseAuthDatabase(connectionString));
+        // Database:LogCommands on: Npgsql logs through the host's loggers too (category Npgsql.Command names every
+        // statement and batch it sends, raw hot-path ones included). Off by default: nothing to pay per command.
+        var logCommands = builder.Configuration.GetValue<bool>(LogCommandsKey);
+        builder.Services.AddDbContextPool<AuthDbContext>((services, options) => options
+            .UseNpgsql(connectionString, npgsql =>
+            {
+                ConfigureNpgsql(npgsql);
+                if (logCommands)
+                {
+                    npgsql.ConfigureDataSource(source => source.UseLoggerFactory(services.GetRequiredService<ILoggerFactory>()));
+                }
+            })
+            .UseSnakeCaseNamingConvention());
         // No retrying strategy: handlers open their own transactions (audit rows commit with their change).
         builder.EnrichNpgsqlDbContext<AuthDbContext>(settings => settings.DisableRetry = true);
         return builder;

@@ -49,6 +49,7 @@ if (builder.Configuration["Encryption:Provider"] is { Length: > 0 } || builder.C
 {
     builder.AddFieldEncryption();
 }
+
 builder.Services.AddHostedService<MigrationRunner>();
 
 await builder.Build().RunAsync();

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
@@ -15,6 +16,7 @@ public static class Extensions
 {
     private const string HealthEndpointPath = "/health";
     private const string AlivenessEndpointPath = "/alive";
+    public const string TraceSampleRatioKey = "Telemetry:TraceSampleRatio";
 
     public static TBuilder AddServiceDefaults<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
@@ -45,6 +47,10 @@ public static class Extensions
                 .AddRuntimeInstrumentation()
                 .AddMeter("Npgsql", "Microsoft.EntityFrameworkCore", SlowQueryMonitor.MeterName, builder.Environment.ApplicationName))
             .WithTracing(tracing => tracing
+                // Telemetry:TraceSampleRatio (default 1: every trace) keeps a share of root traces; an unsampled request
+                // only carries its trace context (no tags, no export), which is what a busy deployment wants.
+                .SetSampler(new ParentBasedSampler(new TraceIdRatioBasedSampler(
+                    Math.Clamp(builder.Configuration.GetValue(TraceSampleRatioKey, 1.0), 0, 1))))
                 .AddSource(builder.Environment.ApplicationName)
                 // Every database command is a span: Npgsql's own source (added again by the Aspire
                 // Npgsql integrations; AddSource is idempotent) covers EF Core and raw SQL alike.

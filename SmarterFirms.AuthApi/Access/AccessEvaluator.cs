@@ -1,5 +1,10 @@
+using System.Data;
 using Microsoft.EntityFrameworkCore;
+using Npgsql;
+using NpgsqlTypes;
+using SmarterFirms.AuthApi.Auth;
 using SmarterFirms.Data;
+using SmarterFirms.Data.Tenancy;
 
 namespace SmarterFirms.AuthApi.Access;
 
@@ -28,32 +33,62 @@ public sealed record AccessDecision(bool Allowed, AccessReason Reason);
 // elsewhere; a consultant has none without an ACTIVE association, every right with FULL_ACCESS, `read` only
 // with READ_ONLY (explicit permissions never raise it), and exactly the unexpired permissions with LIMITED_ACCESS.
 //
-// The facts come from one prepared-statement-friendly query (one round trip; the tenant settings ride in
-// the same batch), read fresh on every call: no cache, so a revocation is seen by the very next request.
-public sealed class AccessEvaluator(AuthDbContext db, TimeProvider time)
+// The facts come from one explicitly prepared statement (HotPathSql.AccessCheckSql) sent in one batch with the
+// tenant settings, so one round trip; it also checks the token's session, so the access-check endpoint needs no
+// separate session check. Read fresh on every call: no cache, so a revocation is seen by the very next request.
+public sealed class AccessEvaluator(AuthDbContext db, TenantContext tenant, TimeProvider time)
 {
-    public async Task<AccessDecision> EvaluateAsync(Guid userId, Guid firmId, string resource, string action, CancellationToken cancellationToken)
+    // Null when the caller's session has ended (or the user is gone with it): answer 401, decide nothing.
+    public async Task<AccessDecision?> EvaluateAsync(
+        Guid userId, Guid sessionId, Guid firmId, string resource, string action, CancellationToken cancellationToken)
     {
         if (!PermissionVocabulary.IsResource(resource) || !PermissionVocabulary.IsAction(action))
         {
             throw new ArgumentException($"'{resource}:{action}' is not in the permission vocabulary.", nameof(resource));
         }
 
-        // Raw SQL on the hot path: one statement with two index lookups, where LINQ would nest subqueries.
-        // Row-level security applies: a consultant sees only their own association, and its permissions only
-        // while it is ACTIVE.
-        var rows = await db.Database.SqlQuery<AccessFacts>($"""
-            SELECT u.type::text AS user_type, u.firm_id AS user_firm_id, u.role::text AS user_role,
-                   a.status::text AS association_status, a.access_level::text AS access_level,
-                   p.id IS NOT NULL AS has_permission, p.expires_at AS permission_expires_at
-            FROM users u
-            LEFT JOIN firm_consultant_associations a ON a.firm_id = {firmId} AND a.consultant_id = u.id
-            LEFT JOIN consultant_permissions p
-                   ON p.association_id = a.id AND p.firm_id = a.firm_id AND p.resource = {resource} AND p.action = {action}
-            WHERE u.id = {userId}
-            """).ToListAsync(cancellationToken);
+        var now = time.GetUtcNow();
+        var connection = await HotPath.OpenAsync(db, cancellationToken);
+        try
+        {
+            // Row-level security applies: a consultant sees only their own association, and its permissions only
+            // while it is ACTIVE.
+            await using var batch = new NpgsqlBatch(connection)
+            {
+                BatchCommands =
+                {
+                    new NpgsqlBatchCommand(HotPathSql.SetTenantSql)
+                    {
+                        Parameters = { Text(tenant.UserId?.ToString("D") ?? ""), Text(tenant.FirmId?.ToString("D") ?? "") },
+                    },
+                    new NpgsqlBatchCommand(HotPathSql.AccessCheckSql)
+                    {
+                        Parameters =
+                        {
+                            Uuid(firmId), Text(resource), Text(action), Uuid(userId), Uuid(sessionId),
+                            new NpgsqlParameter<DateTimeOffset> { NpgsqlDbType = NpgsqlDbType.TimestampTz, TypedValue = now },
+                        },
+                    },
+                },
+            };
+            await batch.PrepareAsync(cancellationToken);
+            await using var reader = await batch.ExecuteReaderAsync(CommandBehavior.SequentialAccess, cancellationToken);
+            await reader.NextResultAsync(cancellationToken);
+            if (!await reader.ReadAsync(cancellationToken))
+            {
+                return null; // no such user: no live session either
+            }
 
-        return rows is [var facts] ? Decide(facts, firmId, resource, action, time.GetUtcNow()) : new AccessDecision(false, AccessReason.UnknownUser);
+            var facts = new AccessFacts(
+                reader.GetString(0), reader.IsDBNull(1) ? null : reader.GetGuid(1), reader.IsDBNull(2) ? null : reader.GetString(2),
+                reader.IsDBNull(3) ? null : reader.GetString(3), reader.IsDBNull(4) ? null : reader.GetString(4),
+                reader.GetBoolean(5), reader.IsDBNull(6) ? null : reader.GetFieldValue<DateTimeOffset>(6));
+            return reader.GetBoolean(7) ? Decide(facts, firmId, resource, action, now) : null;
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
     }
 
     // Owners and admins of the firm: the management rights (consultants, permissions, notes, audit trail).
@@ -102,7 +137,10 @@ public sealed class AccessEvaluator(AuthDbContext db, TimeProvider time)
         _ => null,
     };
 
-    // Column names are snake_case like the model's (the naming convention maps these properties too).
+    private static NpgsqlParameter<string> Text(string value) => new() { NpgsqlDbType = NpgsqlDbType.Text, TypedValue = value };
+
+    private static NpgsqlParameter<Guid> Uuid(Guid value) => new() { NpgsqlDbType = NpgsqlDbType.Uuid, TypedValue = value };
+
     internal sealed record AccessFacts(
         string UserType, Guid? UserFirmId, string? UserRole, string? AssociationStatus, string? AccessLevel,
         bool HasPermission, DateTimeOffset? PermissionExpiresAt);

@@ -49,7 +49,14 @@ public static class FirmAuthorization
             }
 
             var firmId = RouteFirmId(http);
-            var decision = await evaluator.EvaluateAsync(context.User.UserId(), firmId, requirement.Resource, requirement.Action, http.RequestAborted);
+            var decision = await evaluator.EvaluateAsync(
+                context.User.UserId(), context.User.SessionId(), firmId, requirement.Resource, requirement.Action, http.RequestAborted);
+            if (decision is null)
+            {
+                context.Fail(new AuthorizationFailureReason(this, "The session has ended.")); // ended since authentication checked it
+                return;
+            }
+
             await ConcludeAsync(context, this, requirement, decision.Allowed, denials, firmId,
                 $"{requirement.Resource}:{requirement.Action} is not allowed in this firm ({Codes.Of(decision.Reason)}).",
                 new { requirement.Resource, requirement.Action, decision = Codes.Of(decision.Reason) });

@@ -33,21 +33,16 @@ public sealed record RegisteredUser(Guid Id, string Email, string Name, UserType
 [SkipValidation]
 #pragma warning restore ASP0029
 public sealed record SignInServices(
-    HttpContext Http, AuthDbContext Db, TokenService Tokens, AuditTrail Audit, PasswordHasher<User> Hasher,
+    HttpContext Http, AuthDbContext Db, TokenService Tokens, AuditTrail Audit, PasswordHashGate Passwords,
     IFeatureManager Features, TimeProvider Time, IOptions<LockoutOptions> Lockout);
 
 // Consultants' local accounts (law-firm users sign in through Clio instead): registration, sign-in with lockout, refresh rotation with
 // reuse detection, sign-out and password change. Each change commits with its audit row.
 public static class LocalAuthApi
 {
-    private static readonly User DummyUser = new() { Email = "", Name = "" };
-    // Verified when the email is unknown, so an unknown email costs the same hash as a wrong password.
-    private static readonly Lazy<string> DummyHash = new(() =>
-        PasswordHashing.CreateHasher().HashPassword(DummyUser, Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16))));
-
     public static RouteGroupBuilder MapLocalAuthApi(this IEndpointRouteBuilder routes)
     {
-        _ = DummyHash.Value;
+        routes.ServiceProvider.GetRequiredService<PasswordHashGate>().Warm();
         var group = routes.MapGroup("/auth").WithTags("Sign-in");
 
         group.MapPost("/register", RegisterAsync).RequireRateLimiting(RateLimitingExtensions.Registration)
@@ -106,7 +101,16 @@ public static class LocalAuthApi
             CreatedAt = now,
             UpdatedAt = now,
         };
-        user.PasswordHash = s.Hasher.HashPassword(user, request.Password);
+        using (var lease = await s.Passwords.EnterAsync(cancellationToken))
+        {
+            if (!lease.IsAcquired)
+            {
+                return PasswordHashGate.Busy(s.Http);
+            }
+
+            user.PasswordHash = s.Passwords.Hasher.HashPassword(user, request.Password);
+        }
+
         var profile = new ConsultantProfile
         {
             Id = Guid.CreateVersion7(),
@@ -142,20 +146,43 @@ public static class LocalAuthApi
         var candidate = email.Length > 0
             ? await s.Db.Users.AsNoTracking().SingleOrDefaultAsync(u => u.Email == email, cancellationToken)
             : null;
-        if (candidate is not { AuthMethod: AuthMethod.Local, PasswordHash: not null })
+        // The hash is verified before the row is locked, so concurrent sign-ins never queue behind it; an unknown
+        // email verifies a dummy hash of the same parameters, so it costs the same.
+        var known = candidate is { AuthMethod: AuthMethod.Local, PasswordHash: not null };
+        var verification = PasswordVerificationResult.Failed;
+        string? upgradedHash = null;
+        using (var lease = await s.Passwords.EnterAsync(cancellationToken))
         {
-            s.Hasher.VerifyHashedPassword(DummyUser, DummyHash.Value, request.Password);
+            if (!lease.IsAcquired)
+            {
+                return PasswordHashGate.Busy(s.Http);
+            }
+
+            if (!known)
+            {
+                s.Passwords.VerifyNobody(request.Password);
+            }
+            else
+            {
+                verification = s.Passwords.Hasher.VerifyHashedPassword(candidate!, candidate!.PasswordHash!, request.Password);
+                if (verification == PasswordVerificationResult.SuccessRehashNeeded)
+                {
+                    // A PBKDF2 hash, or Argon2id with older parameters: replaced as this sign-in commits.
+                    upgradedHash = s.Passwords.Hasher.HashPassword(candidate, request.Password);
+                }
+            }
+        }
+
+        if (!known)
+        {
             s.Audit.Record(AuthEventType.SignInFailed, candidate?.Id, candidate?.FirmId,
                 details: new { reason = candidate is null ? "unknown_email" : "not_a_local_account" });
             await s.Db.SaveChangesAsync(cancellationToken);
             return InvalidCredentials();
         }
 
-        // The hash is verified before the row is locked, so concurrent sign-ins never queue behind PBKDF2.
-        var verification = s.Hasher.VerifyHashedPassword(candidate, candidate.PasswordHash, request.Password);
-
         await using var transaction = await s.Db.Database.BeginTransactionAsync(cancellationToken);
-        var user = await s.Db.Users.FromSql($"SELECT * FROM users WHERE id = {candidate.Id} FOR UPDATE").SingleAsync(cancellationToken);
+        var user = await s.Db.Users.FromSql($"SELECT * FROM users WHERE id = {candidate!.Id} FOR UPDATE").SingleAsync(cancellationToken);
         var now = s.Time.GetUtcNow();
 
         if (user.LockoutEnd is { } lockedUntil && lockedUntil > now)
@@ -188,9 +215,9 @@ public static class LocalAuthApi
             return InvalidCredentials();
         }
 
-        if (verification == PasswordVerificationResult.SuccessRehashNeeded)
+        if (upgradedHash is not null)
         {
-            user.PasswordHash = s.Hasher.HashPassword(user, request.Password);
+            user.PasswordHash = upgradedHash;
         }
 
         user.FailedSignInCount = 0;
@@ -267,20 +294,31 @@ public static class LocalAuthApi
                 statusCode: StatusCodes.Status403Forbidden);
         }
 
-        if (s.Hasher.VerifyHashedPassword(user, user.PasswordHash, request.CurrentPassword) == PasswordVerificationResult.Failed)
+        string newHash;
+        using (var lease = await s.Passwords.EnterAsync(cancellationToken))
         {
-            return Problems.Invalid("currentPassword", "The current password is incorrect.");
-        }
+            if (!lease.IsAcquired)
+            {
+                return PasswordHashGate.Busy(s.Http);
+            }
 
-        if (PasswordPolicy.Check(request.NewPassword, user.Email) is { } problem)
-        {
-            return Problems.Invalid("newPassword", problem);
+            if (s.Passwords.Hasher.VerifyHashedPassword(user, user.PasswordHash, request.CurrentPassword) == PasswordVerificationResult.Failed)
+            {
+                return Problems.Invalid("currentPassword", "The current password is incorrect.");
+            }
+
+            if (PasswordPolicy.Check(request.NewPassword, user.Email) is { } problem)
+            {
+                return Problems.Invalid("newPassword", problem);
+            }
+
+            newHash = s.Passwords.Hasher.HashPassword(user, request.NewPassword);
         }
 
         var now = s.Time.GetUtcNow();
         var sessionId = s.Http.User.SessionId();
         await using var transaction = await s.Db.Database.BeginTransactionAsync(cancellationToken);
-        user.PasswordHash = s.Hasher.HashPassword(user, request.NewPassword);
+        user.PasswordHash = newHash;
         user.UpdatedAt = now;
         var signedOut = await s.Db.UserSessions
             .Where(x => x.UserId == user.Id && x.Id != sessionId && x.RevokedAt == null)

@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.Authentication.JwtBearer;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
@@ -19,13 +18,19 @@ public static class AuthenticationExtensions
         builder.Services.AddHttpContextAccessor();
         builder.Services.AddScoped<TokenService>();
         builder.Services.AddScoped<AuditTrail>();
-        builder.Services.AddSingleton(PasswordHashing.CreateHasher());
+        builder.Services.AddOptions<PasswordHashingOptions>().BindConfiguration(PasswordHashingOptions.Section);
+        builder.Services.AddOptions<PasswordHashGateOptions>().BindConfiguration(PasswordHashingOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton(services => PasswordHashing.CreateHasher(services.GetRequiredService<IOptions<PasswordHashingOptions>>().Value));
+        builder.Services.AddSingleton<PasswordHashGate>();
 
+        builder.Services.AddSingleton<CachingTokenHandler>();
         builder.Services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
         builder.Services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
-            .Configure<SigningKeys, IOptions<TokenOptions>>((jwt, keys, tokens) =>
+            .Configure<SigningKeys, IOptions<TokenOptions>, CachingTokenHandler>((jwt, keys, tokens, handler) =>
             {
                 jwt.MapInboundClaims = false;
+                jwt.TokenHandlers.Clear();
+                jwt.TokenHandlers.Add(handler);
                 jwt.TokenValidationParameters = new TokenValidationParameters
                 {
                     ValidIssuer = tokens.Value.Issuer,
@@ -45,7 +50,8 @@ public static class AuthenticationExtensions
     }
 
     // ASVS V7.4.1, by a session check: a token whose session was signed out, rotated away by reuse
-    // detection or expired is refused from the very next request. One primary-key lookup.
+    // detection or expired is refused from the very next request. One primary-key lookup, prepared; an endpoint
+    // marked SessionCheckedByEndpoint makes the same check inside its own statement instead.
     private static async Task RequireLiveSessionAsync(TokenValidatedContext context)
     {
         if (!Guid.TryParse(context.Principal?.FindFirst(TokenService.SessionClaim)?.Value, out var sessionId)
@@ -55,12 +61,14 @@ public static class AuthenticationExtensions
             return;
         }
 
+        if (context.HttpContext.GetEndpoint()?.Metadata.GetMetadata<SessionCheckedByEndpoint>() is not null)
+        {
+            return;
+        }
+
         var services = context.HttpContext.RequestServices;
         var now = services.GetRequiredService<TimeProvider>().GetUtcNow();
-        var live = await services.GetRequiredService<AuthDbContext>().UserSessions
-            .AnyAsync(s => s.Id == sessionId && s.UserId == userId && s.RevokedAt == null && s.ExpiresAt > now,
-                context.HttpContext.RequestAborted);
-        if (!live)
+        if (!await HotPath.IsSessionLiveAsync(services.GetRequiredService<AuthDbContext>(), sessionId, userId, now, context.HttpContext.RequestAborted))
         {
             context.Fail("The session has ended.");
         }

@@ -16,20 +16,27 @@ public static class MeApi
     public static RouteGroupBuilder MapMeApi(this IEndpointRouteBuilder routes)
     {
         var group = routes.MapGroup("/me").WithTags("Me").RequireAuthorization();
-        group.MapGet("/", GetMeAsync).WithSummary("The signed-in user, with the consultant profile for consultants.");
+        group.MapGet("/", GetMeAsync).WithMetadata(SessionCheckedByEndpoint.Instance)
+            .WithSummary("The signed-in user, with the consultant profile for consultants.");
         return group;
     }
 
-    private static async Task<Results<Ok<MeResponse>, NotFound>> GetMeAsync(HttpContext http, AuthDbContext db, CancellationToken cancellationToken)
+    // The session check rides in the same query (SessionCheckedByEndpoint): one round trip; a dead session answers 401.
+    private static async Task<Results<Ok<MeResponse>, ChallengeHttpResult>> GetMeAsync(
+        HttpContext http, AuthDbContext db, TimeProvider time, CancellationToken cancellationToken)
     {
         var userId = http.User.UserId();
-        var me = await db.Users.AsNoTracking().Where(u => u.Id == userId)
+        var sessionId = http.User.SessionId();
+        var now = time.GetUtcNow();
+        var me = await db.Users.AsNoTracking()
+            .Where(u => u.Id == userId
+                && db.UserSessions.Any(s => s.Id == sessionId && s.UserId == u.Id && s.RevokedAt == null && s.ExpiresAt > now))
             .Select(u => new MeResponse(
                 u.Id, u.Email, u.Name, u.Type, u.AuthMethod, u.Organization, u.Bio, u.FirmId, u.Role, u.HasClioConnection, u.LastSignInAt,
                 db.ConsultantProfiles.Where(p => p.UserId == u.Id)
                     .Select(p => new MeProfile(p.ReferralCode, p.Specialty, p.Headline, p.Website, p.Phone, p.YearsOfExperience))
                     .SingleOrDefault()))
             .SingleOrDefaultAsync(cancellationToken);
-        return me is null ? TypedResults.NotFound() : TypedResults.Ok(me);
+        return me is null ? TypedResults.Challenge() : TypedResults.Ok(me);
     }
 }

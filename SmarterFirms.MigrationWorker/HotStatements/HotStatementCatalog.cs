@@ -1,5 +1,6 @@
 using Npgsql;
 using NpgsqlTypes;
+using SmarterFirms.Data;
 
 namespace SmarterFirms.MigrationWorker.HotStatements;
 
@@ -18,22 +19,14 @@ internal static class HotStatementCatalog
 
     public static readonly IReadOnlyList<HotStatement> All =
     [
+        // The API's own texts (SmarterFirms.Data/HotPathSql.cs): raw, explicitly prepared statements.
         new("session check",
-            "SELECT EXISTS ( SELECT 1 FROM user_sessions AS u WHERE u.id = $1 AND u.user_id = $2 AND u.revoked_at IS NULL AND u.expires_at > $3)",
+            HotPathSql.SessionCheckSql,
             s => [s.SessionId, s.SessionUserId, DateTimeOffset.UtcNow],
             s => (s.SessionUserId, null), 1),
         new("access check",
-            """
-            SELECT u.type::text AS user_type, u.firm_id AS user_firm_id, u.role::text AS user_role,
-                   a.status::text AS association_status, a.access_level::text AS access_level,
-                   p.id IS NOT NULL AS has_permission, p.expires_at AS permission_expires_at
-            FROM users u
-            LEFT JOIN firm_consultant_associations a ON a.firm_id = $1 AND a.consultant_id = u.id
-            LEFT JOIN consultant_permissions p
-                   ON p.association_id = a.id AND p.firm_id = a.firm_id AND p.resource = $2 AND p.action = $3
-            WHERE u.id = $4
-            """,
-            s => [s.ConsultantFirmId, "reports", "read", s.ConsultantId],
+            HotPathSql.AccessCheckSql,
+            s => [s.ConsultantFirmId, "reports", "read", s.ConsultantId, s.SessionId, DateTimeOffset.UtcNow],
             s => (s.ConsultantId, s.ConsultantFirmId), 1),
         new("firm auth-log page",
             $"SELECT {AuthLogColumns} FROM auth_logs AS a WHERE a.firm_id = $1 ORDER BY a.occurred_at DESC, a.id DESC LIMIT $2",

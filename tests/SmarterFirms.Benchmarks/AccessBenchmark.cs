@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Text.Json;
+using Microsoft.IdentityModel.JsonWebTokens;
 using Npgsql;
 
 namespace SmarterFirms.Benchmarks;
@@ -32,6 +33,9 @@ internal static class AccessBenchmark
             report.Note($"Run as the owner after the load: {ownerSql}");
         }
 
+        await Api.SignInAsync(api, consultants);
+        // The raw SQL checks each consultant's live session too, as the API's statement does.
+        var sessions = consultants.Select(c => Guid.Parse(new JsonWebToken(c.AccessToken).GetClaim("sid").Value)).ToArray();
         var tokenHolders = data.TokenHolderQueries(QueriesPerSample, seed: 1);
         var anyAssociation = data.AnyAssociationQueries(QueriesPerSample, seed: 2);
 
@@ -46,10 +50,10 @@ internal static class AccessBenchmark
                 checks.Add(await AccessCheckSql.OpenAsync(appDataSource));
             }
 
-            await VerifyAsync("raw SQL", tokenHolders.Take(Verified).Concat(anyAssociation.Take(Verified)), q => checks[0].IsAllowedAsync(q), report);
+            await VerifyAsync("raw SQL", tokenHolders.Take(Verified).Concat(anyAssociation.Take(Verified)), q => checks[0].IsAllowedAsync(q, SessionOf(sessions, q)), report);
 
             var sample = tokenHolders.First(q => q.Expected);
-            Report.Progress($"plan of the raw-SQL lookup for one check:{Environment.NewLine}{await AccessCheckSql.ExplainAsync(appDataSource, sample)}");
+            Report.Progress($"plan of the raw-SQL lookup for one check:{Environment.NewLine}{await AccessCheckSql.ExplainAsync(appDataSource, sample, SessionOf(sessions, sample))}");
 
             report.Note($"Raw SQL: {AccessCheckSql.Description}. The first raw-SQL figure uses the same (consultant, firm, resource, action) "
                 + "checks as the API figure; the second spreads them over every association of the data set.");
@@ -57,15 +61,14 @@ internal static class AccessBenchmark
             var figures = new List<Figure>
             {
                 new Figure("access check, raw SQL (app role, prepared)", options.Clients,
-                    client => Walk(tokenHolders, client, options.Clients, q => checks[client].IsAllowedAsync(q))),
+                    client => Walk(tokenHolders, client, options.Clients, q => checks[client].IsAllowedAsync(q, SessionOf(sessions, q)))),
                 new Figure("access check, raw SQL, any of all associations", options.Clients,
-                    client => Walk(anyAssociation, client, options.Clients, q => checks[client].IsAllowedAsync(q))),
+                    client => Walk(anyAssociation, client, options.Clients, q => checks[client].IsAllowedAsync(q, SessionOf(sessions, q)))),
             };
 
             var throughApi = await Api.HasRouteAsync(api, Route);
             if (throughApi)
             {
-                await Api.SignInAsync(api, consultants);
                 await VerifyAsync("API", tokenHolders.Take(Verified), q => CheckThroughApiAsync(api, consultants, q), report);
                 await CompareStatementsAsync(stack.OwnerConnectionString, report);
                 figures.Add(new Figure($"GET {Route}", options.Clients,
@@ -91,6 +94,8 @@ internal static class AccessBenchmark
             }
         }
     }
+
+    private static Guid SessionOf(Guid[] sessions, AccessQuery query) => query.Consultant < sessions.Length ? sessions[query.Consultant] : Guid.Empty;
 
     private static async ValueTask<bool> CheckThroughApiAsync(HttpClient api, BenchConsultant[] consultants, AccessQuery query)
     {

@@ -1,31 +1,20 @@
 using Npgsql;
 using NpgsqlTypes;
+using SmarterFirms.Data;
 
 namespace SmarterFirms.Benchmarks;
 
-// The access check as raw SQL on one connection of the app role, exactly as the API runs it: the tenant settings
-// of SmarterFirms.Data/Tenancy/TenantSettingsInterceptor.cs (a consultant sets app.user_id and an empty app.firm_id)
-// and the statement of SmarterFirms.AuthApi/Access/AccessEvaluator.cs, in one prepared batch, so one round trip per
-// check (the settings are transaction-local; a batch is one implicit transaction). Row-level security applies.
+// The access check as raw SQL on one connection of the app role, exactly as the API runs it: the statements of
+// SmarterFirms.Data/HotPathSql.cs (the tenant settings; the session check and the access facts in one statement),
+// in one prepared batch, so one round trip per check. Row-level security applies.
 // The answer follows AccessEvaluator.Decide for a consultant (DESIGN §3).
 internal sealed class AccessCheckSql : IAsyncDisposable
 {
-    private const string TenantSql = "SELECT set_config('app.user_id', $1, true), set_config('app.firm_id', $2, true)";
-
-    // Verbatim from AccessEvaluator.EvaluateAsync; EF numbers its parameters in the same order ($1..$4).
-    public const string LookupSql = """
-        SELECT u.type::text AS user_type, u.firm_id AS user_firm_id, u.role::text AS user_role,
-               a.status::text AS association_status, a.access_level::text AS access_level,
-               p.id IS NOT NULL AS has_permission, p.expires_at AS permission_expires_at
-        FROM users u
-        LEFT JOIN firm_consultant_associations a ON a.firm_id = $1 AND a.consultant_id = u.id
-        LEFT JOIN consultant_permissions p
-               ON p.association_id = a.id AND p.firm_id = a.firm_id AND p.resource = $2 AND p.action = $3
-        WHERE u.id = $4
-        """;
+    private const string TenantSql = HotPathSql.SetTenantSql;
+    public const string LookupSql = HotPathSql.AccessCheckSql;
 
     public const string Description =
-        "the API's statement (AccessEvaluator) with the interceptor's set_config(app.user_id, app.firm_id) in one prepared batch, as smarterfirms_app under RLS";
+        "the API's own batch (HotPathSql: set_config(app.user_id, app.firm_id), then the session check and the access facts in one statement), prepared, as smarterfirms_app under RLS";
 
     private readonly NpgsqlConnection _connection;
     private readonly NpgsqlBatch _batch;
@@ -35,6 +24,8 @@ internal sealed class AccessCheckSql : IAsyncDisposable
     private readonly NpgsqlParameter<string> _resource = new() { NpgsqlDbType = NpgsqlDbType.Text };
     private readonly NpgsqlParameter<string> _action = new() { NpgsqlDbType = NpgsqlDbType.Text };
     private readonly NpgsqlParameter<Guid> _user = new() { NpgsqlDbType = NpgsqlDbType.Uuid };
+    private readonly NpgsqlParameter<Guid> _session = new() { NpgsqlDbType = NpgsqlDbType.Uuid };
+    private readonly NpgsqlParameter<DateTimeOffset> _now = new() { NpgsqlDbType = NpgsqlDbType.TimestampTz };
 
     private AccessCheckSql(NpgsqlConnection connection)
     {
@@ -44,7 +35,7 @@ internal sealed class AccessCheckSql : IAsyncDisposable
             BatchCommands =
             {
                 new NpgsqlBatchCommand(TenantSql) { Parameters = { _userSetting, _firmSetting } },
-                new NpgsqlBatchCommand(LookupSql) { Parameters = { _firm, _resource, _action, _user } },
+                new NpgsqlBatchCommand(LookupSql) { Parameters = { _firm, _resource, _action, _user, _session, _now } },
             },
         };
     }
@@ -57,8 +48,10 @@ internal sealed class AccessCheckSql : IAsyncDisposable
         return check;
     }
 
-    public async ValueTask<bool> IsAllowedAsync(AccessQuery query)
+    public async ValueTask<bool> IsAllowedAsync(AccessQuery query, Guid sessionId)
     {
+        _session.TypedValue = sessionId;
+        _now.TypedValue = DateTimeOffset.UtcNow;
         _userSetting.TypedValue = query.ConsultantId.ToString("D");
         _firm.TypedValue = query.FirmId;
         _resource.TypedValue = query.Resource;
@@ -75,6 +68,7 @@ internal sealed class AccessCheckSql : IAsyncDisposable
         var level = reader.IsDBNull(4) ? null : reader.GetString(4);
         var hasPermission = reader.GetBoolean(5);
         DateTimeOffset? expiresAt = reader.IsDBNull(6) ? null : reader.GetFieldValue<DateTimeOffset>(6);
+        _ = reader.GetBoolean(7); // the session check: read like the API does (bulk-loaded consultants hold no session)
         return status == "ACTIVE" && level switch
         {
             "FULL_ACCESS" => true,
@@ -85,7 +79,7 @@ internal sealed class AccessCheckSql : IAsyncDisposable
     }
 
     // The lookup's plan for one check, under the same settings (on its own connection; for the console).
-    public static async Task<string> ExplainAsync(NpgsqlDataSource appDataSource, AccessQuery query)
+    public static async Task<string> ExplainAsync(NpgsqlDataSource appDataSource, AccessQuery query, Guid sessionId)
     {
         await using var connection = await appDataSource.OpenConnectionAsync();
         await using var transaction = await connection.BeginTransactionAsync();
@@ -96,7 +90,11 @@ internal sealed class AccessCheckSql : IAsyncDisposable
                 new NpgsqlBatchCommand(TenantSql) { Parameters = { new() { Value = query.ConsultantId.ToString("D") }, new() { Value = "" } } },
                 new NpgsqlBatchCommand("EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) " + LookupSql)
                 {
-                    Parameters = { new() { Value = query.FirmId }, new() { Value = query.Resource }, new() { Value = query.Action }, new() { Value = query.ConsultantId } },
+                    Parameters =
+                    {
+                        new() { Value = query.FirmId }, new() { Value = query.Resource }, new() { Value = query.Action }, new() { Value = query.ConsultantId },
+                        new() { Value = sessionId }, new() { Value = DateTimeOffset.UtcNow },
+                    },
                 },
             },
         };

@@ -7,13 +7,14 @@ internal enum BenchmarkMode
     SignIn,
     Access,
     All,
+    Load,
 }
 
-// `<signin|access|all> [--option value]...`; every option has a default sized for a 2-core machine.
+// `<signin|access|all|load> [--option value]...`; every option has a default sized for a 2-core machine.
 internal sealed record BenchmarkOptions
 {
     public const string Usage = """
-        usage: dotnet run -c Release --project tests/SmarterFirms.Benchmarks -- <signin|access|all> [options]
+        usage: dotnet run -c Release --project tests/SmarterFirms.Benchmarks -- <signin|access|all|load> [options]
 
           --duration SECONDS      measured time of each figure, all rounds together (default 12)
           --warmup SECONDS        unmeasured load before each figure's first round (default 3)
@@ -26,6 +27,7 @@ internal sealed record BenchmarkOptions
           --permissions N         access: consultant_permissions rows (default 10000000)
           --owner-sql "SQL"       access: run as the owner after the bulk load, before ANALYZE (to try an index, say)
           --api-env KEY=VALUE     an environment variable for the API process (repeatable; to try a setting, say)
+          --minutes N             load: how long the mixed traffic runs (default 10); --clients sets its clients
         """;
 
     public BenchmarkMode Mode { get; init; }
@@ -40,12 +42,13 @@ internal sealed record BenchmarkOptions
     public long Permissions { get; init; } = 10_000_000;
     public string? OwnerSql { get; init; }
     public IReadOnlyList<KeyValuePair<string, string>> ApiEnvironment { get; init; } = [];
+    public double Minutes { get; init; } = 10;
 
     public static BenchmarkOptions Parse(string[] args)
     {
         if (args.Length == 0)
         {
-            throw new ArgumentException("Name a benchmark: signin, access or all.");
+            throw new ArgumentException("Name a benchmark: signin, access, all or load.");
         }
 
         var options = new BenchmarkOptions
@@ -55,7 +58,8 @@ internal sealed record BenchmarkOptions
                 "signin" => BenchmarkMode.SignIn,
                 "access" => BenchmarkMode.Access,
                 "all" => BenchmarkMode.All,
-                _ => throw new ArgumentException($"Unknown benchmark '{args[0]}': use signin, access or all."),
+                "load" => BenchmarkMode.Load,
+                _ => throw new ArgumentException($"Unknown benchmark '{args[0]}': use signin, access, all or load."),
             },
         };
 
@@ -79,6 +83,7 @@ internal sealed record BenchmarkOptions
                 "--associations" => options with { Associations = (int)Positive(args[i], value) },
                 "--permissions" => options with { Permissions = (long)NonNegative(args[i], value) },
                 "--owner-sql" => options with { OwnerSql = value },
+                "--minutes" => options with { Minutes = Positive(args[i], value) },
                 "--api-env" when value.IndexOf('=', StringComparison.Ordinal) > 0 => options with
                 {
                     ApiEnvironment = [.. options.ApiEnvironment, new(value[..value.IndexOf('=', StringComparison.Ordinal)], value[(value.IndexOf('=', StringComparison.Ordinal) + 1)..])],

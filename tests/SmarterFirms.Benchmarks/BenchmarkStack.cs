@@ -20,6 +20,10 @@ internal sealed class BenchmarkStack : IAsyncDisposable
     public string AppConnectionString { get; private set; } = "";
     public Uri ApiAddress { get; private set; } = null!;
     public CpuProbe Cpu { get; private set; } = CpuProbe.None;
+    public int? ApiPid { get; private set; }
+
+    // The API's token-signing key (PKCS#8, base64): the load mints firm admins' tokens with it, as the integration tests do.
+    public string SigningKey { get; private set; } = "";
 
     public static async Task<BenchmarkStack> StartAsync(BenchmarkOptions options)
     {
@@ -58,7 +62,9 @@ internal sealed class BenchmarkStack : IAsyncDisposable
         var api = builder.CreateResourceBuilder(builder.Resources.OfType<ProjectResource>().Single(r => r.Name == "authapi"))
             .WithEnvironment("RateLimiting__SignIn__PermitLimit", "100000000")
             .WithEnvironment("RateLimiting__Registration__PermitLimit", "100000000")
-            .WithEnvironment("RateLimiting__ReferralLookup__PermitLimit", "100000000");
+            .WithEnvironment("RateLimiting__ReferralLookup__PermitLimit", "100000000")
+            // The bare authenticated endpoint: the baseline of GET /me (never mapped otherwise).
+            .WithEnvironment("Benchmarks__BareAuthenticatedEndpoint", "true");
         foreach (var (key, value) in options.ApiEnvironment)
         {
             api.WithEnvironment(key, value);
@@ -70,15 +76,17 @@ internal sealed class BenchmarkStack : IAsyncDisposable
 
         OwnerConnectionString = await _app.GetConnectionStringAsync("authdb", cts.Token)
             ?? throw new InvalidOperationException("authdb has no connection string.");
-        var appPassword = await _app.Services.GetRequiredService<DistributedApplicationModel>().Resources
-            .OfType<ParameterResource>().Single(p => p.Name == "authdb-app-password").GetValueAsync(cts.Token);
+        var parameters = _app.Services.GetRequiredService<DistributedApplicationModel>().Resources.OfType<ParameterResource>().ToList();
+        var appPassword = await parameters.Single(p => p.Name == "authdb-app-password").GetValueAsync(cts.Token);
+        SigningKey = await parameters.Single(p => p.Name == "token-signing-key").GetValueAsync(cts.Token) ?? "";
         AppConnectionString = new NpgsqlConnectionStringBuilder(OwnerConnectionString)
         {
             Username = "smarterfirms_app",
             Password = appPassword,
         }.ConnectionString;
         ApiAddress = _app.GetEndpoint("authapi", "http");
-        Cpu = new CpuProbe(ProcessId("authapi"), ProcessId("postgres"));
+        ApiPid = ProcessId("authapi");
+        Cpu = new CpuProbe(ApiPid, ProcessId("postgres"));
     }
 
     // The process the orchestrator started for a resource (for a project, `dotnet run`, whose child is the service).

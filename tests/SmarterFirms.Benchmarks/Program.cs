@@ -1,5 +1,5 @@
 // Hot paths of the auth API measured through the real stack, each beside a baseline from the same run (DESIGN §7).
-//   dotnet run -c Release --project tests/SmarterFirms.Benchmarks -- <signin|access|all|rehearse> [options]
+//   dotnet run -c Release --project tests/SmarterFirms.Benchmarks -- <signin|access|all|load|rehearse> [options]
 // Progress goes to stderr, the tables to stdout.
 using SmarterFirms.Benchmarks;
 
@@ -33,6 +33,13 @@ await using var stack = await BenchmarkStack.StartAsync(options);
 if (!stack.Cpu.IsAvailable)
 {
     Report.Progress("the API's or Postgres's process id is unknown: the cpu ms/op columns stay empty");
+}
+
+if (options.Mode is BenchmarkMode.Load)
+{
+    await LoadMode.RunAsync(stack, options);
+    Report.Progress("stopping the AppHost");
+    return 0;
 }
 
 var report = new Report();

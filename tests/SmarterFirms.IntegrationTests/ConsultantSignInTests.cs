@@ -145,11 +145,8 @@ public sealed class ConsultantSignInTests(AppHostFixture fixture)
         Assert.Equal(HttpStatusCode.Unauthorized, truncated.StatusCode);
         var hash = await Sql.ScalarAsync<string>(fixture.OwnerConnectionString, $"SELECT password_hash FROM users WHERE id = '{consultant.Id}'");
         Assert.DoesNotContain(passphrase, hash, StringComparison.Ordinal);
-        // ASP.NET Identity V3 format: 0x01 marker, PRF 2 = HMAC-SHA512, then the iteration count (210,000 = 0x00033450).
-        var bytes = Convert.FromBase64String(hash);
-        Assert.Equal(0x01, bytes[0]);
-        Assert.Equal(2, System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(bytes.AsSpan(1)));
-        Assert.Equal(210_000, System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(bytes.AsSpan(5)));
+        // Argon2id in the PHC string format with OWASP's parameters: 19 MiB, 2 passes, 1 lane.
+        Assert.StartsWith("$argon2id$v=19$m=19456,t=2,p=1$", hash, StringComparison.Ordinal);
     }
 
     [Fact]

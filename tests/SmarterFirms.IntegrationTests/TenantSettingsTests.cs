@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Text.RegularExpressions;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Storage;
@@ -14,42 +12,14 @@ using SmarterFirms.IntegrationTests.Infrastructure;
 
 namespace SmarterFirms.IntegrationTests;
 
-// How the tenant reaches Postgres (Data/Tenancy/TenantSettingsInterceptor): in the same batch as a statement
+// How the tenant reaches Postgres through EF (Data/Tenancy/TenantSettingsInterceptor; the access check sends its own, see
+// HotPathTests): in the same batch as a statement
 // outside a transaction, once at the start of a transaction, and never anywhere it was not asked for.
-public sealed partial class TenantSettingsTests(AppHostFixture fixture)
+public sealed class TenantSettingsTests(AppHostFixture fixture)
 {
     private static readonly Guid HarborVale = Guid.Parse("5eed0001-0000-4000-8000-000000000001");
     private static readonly Guid HarborValeAdmin = Guid.Parse("5eed0002-0000-4000-8000-000000000002");
     private static readonly Guid Avery = Guid.Parse("5eed0003-0000-4000-8000-000000000001");
-
-    [GeneratedRegex(@"Executed DbCommand[^\n]*\[Parameters=\[(?<parameters>[^\n]*)\], CommandType[^\n]*\n(?<sql>(?:\s{6,}[^\n]*\n)+)")]
-    private static partial Regex ExecutedCommand();
-
-    [Fact]
-    public async Task TheAccessCheckIsOneCommandCarryingTheTenantSettings()
-    {
-        await using var api = await AuthApiProcess.StartAsync(fixture, FirmData.ApiProcessSettings(
-            ("Logging__LogLevel__Microsoft.EntityFrameworkCore.Database.Command", "Information")));
-        var token = await FirmData.SignInLawFirmUserAsync(fixture, api.Client, "member@harborvale.example");
-        var path = $"/firms/{HarborVale}/access-check?resource=matters&action=read";
-        for (var i = 0; i < 3; i++)
-        {
-            Assert.True((await api.Client.CallAsync(HttpMethod.Get, path, token)).AssertStatus(HttpStatusCode.OK).Body.GetProperty("allowed").GetBoolean());
-        }
-
-        await Task.Delay(500, TestContext.Current.CancellationToken);
-        var mark = api.Output.Length;
-        (await api.Client.CallAsync(HttpMethod.Get, path, token)).AssertStatus(HttpStatusCode.OK);
-        await Task.Delay(500, TestContext.Current.CancellationToken);
-
-        var commands = ExecutedCommand().Matches(api.Output[mark..]).ToList();
-        // The session check, before anyone is known (nothing to set), then the check itself with its settings.
-        Assert.Equal(2, commands.Count);
-        Assert.Contains("FROM user_sessions", commands[0].Groups["sql"].Value, StringComparison.Ordinal);
-        Assert.DoesNotContain("__app_user_id", commands[0].Groups["parameters"].Value, StringComparison.Ordinal);
-        Assert.Contains("LEFT JOIN consultant_permissions", commands[1].Groups["sql"].Value, StringComparison.Ordinal);
-        Assert.Contains("__app_user_id='?', __app_firm_id='?'", commands[1].Groups["parameters"].Value, StringComparison.Ordinal);
-    }
 
     private sealed class FixedTenant(TenantContext tenant) : ITenantContextAccessor
     {

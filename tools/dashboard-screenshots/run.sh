@@ -19,13 +19,13 @@ apphost=$!
 trap 'kill -TERM $apphost 2>/dev/null || true; sleep 20; rm -rf "$data"' EXIT
 
 for _ in $(seq 1 180); do
-  if curl -fs http://localhost:5180/health > /dev/null 2>&1; then break; fi
+  if curl -fs -m 2 http://localhost:5180/health > /dev/null 2>&1; then break; fi
   kill -0 $apphost 2>/dev/null || { cat "$log"; exit 1; }
   sleep 1
 done
 login="$(grep -o 'http://localhost:15080/login?t=[0-9a-f]*' "$log" | head -1)"
 # A few requests, and two polls of the database metrics, before the pictures.
-curl -fs http://localhost:5180/.well-known/openid-configuration > /dev/null
+curl -fs -m 5 http://localhost:5180/.well-known/openid-configuration > /dev/null
 sleep 12
 node "$here/screenshots.mjs" "$login" "$out"
 

@@ -187,12 +187,15 @@ public sealed class OpenApiFuzzTests(AppHostFixture fixture)
             {
                 foreach (var (name, schema) in fields)
                 {
-                    foreach (var value in HostileValues.For(schema, _random).Append(OneMegabyte))
+                    foreach (var value in HostileValues.For(schema, _random))
                     {
                         yield return valid with { Label = $"body {name}={Short(value)}", Target = name, Body = ("application/json", Body(fields, world, name, value)) };
                     }
                 }
 
+                // Past the 64 KiB body limit once per operation: the size is refused, whichever field carries it.
+                var first = fields.Keys.First();
+                yield return valid with { Label = $"body {first}=1 MiB", Target = "body", Body = ("application/json", Body(fields, world, first, OneMegabyte)) };
                 foreach (var body in HostileValues.Bodies)
                 {
                     yield return valid with { Label = $"body {Short(body.Body)} as {body.ContentType}", Target = "body", Body = body };
@@ -278,6 +281,8 @@ public sealed class OpenApiFuzzTests(AppHostFixture fixture)
             {
                 message.Content = new StringContent(body.Body, Encoding.UTF8);
                 message.Content.Headers.ContentType = new MediaTypeHeaderValue(body.ContentType) { CharSet = "utf-8" };
+                // An oversized body waits for the server's go-ahead, so its 413 arrives before the upload, not as a reset.
+                message.Headers.ExpectContinue = body.Body.Length > 64 * 1024;
             }
 
             var label = $"{operation} {request.Label} as {role}";
