@@ -13,6 +13,13 @@ internal sealed partial class CatalogHotStatementChecks(IConfiguration configura
     public async Task<IReadOnlyList<HotStatementFigure>> MeasureAsync(CancellationToken cancellationToken)
     {
         var connectionString = configuration.GetConnectionString(AuthDatabase.ConnectionName)!;
+        // Npgsql loads the server's types once per connection string, and a phase adds types (citext, enums) the statements bind to.
+        await using (var reload = new NpgsqlConnection(connectionString))
+        {
+            await reload.OpenAsync(cancellationToken);
+            await reload.ReloadTypesAsync(cancellationToken);
+        }
+
         var tables = await TablesAsync(connectionString, cancellationToken);
         var statements = HotStatementCatalog.All.Where(s => TablesOf(s.Sql).All(tables.Contains)).ToList();
         if (statements.Count == 0)
