@@ -58,4 +58,8 @@ public enum AuthEventType
     PermissionGranted,
     PermissionRevoked,
     AccessDenied,
+    AuditRetentionChanged,
+    LegalHoldChanged,
+    AuditExported,
+    AuditPurged,
 }
