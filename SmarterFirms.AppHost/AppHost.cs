@@ -20,7 +20,9 @@ var authApi = builder.AddProject<Projects.SmarterFirms_AuthApi>("authapi")
     // Clio SSO: the real Clio with client credentials (parameters), otherwise in run mode the offline stand-in `clio`.
     .WithClio()
     .WaitForCompletion(migrations)
-    .WithHttpHealthCheck("/health");
+    .WithHttpHealthCheck("/health")
+    // Dashboard commands: check-indexes, verify-audit and seal-now run the worker's CLI twins.
+    .WithApiWorkerCommands(migrations);
 authApi.WithEnvironment("Tokens__Issuer", authApi.GetEndpoint("http"));
 
 builder.Build().Run();

@@ -4,7 +4,11 @@ using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Migrations;
 using Microsoft.EntityFrameworkCore.Storage;
 using SmarterFirms.Data;
+using SmarterFirms.MigrationWorker.HotStatements;
+using SmarterFirms.MigrationWorker.Operations;
+using SmarterFirms.MigrationWorker.QueryReview;
 using SmarterFirms.MigrationWorker.Seeding;
+using SmarterFirms.MigrationWorker.Volume;
 
 namespace SmarterFirms.MigrationWorker;
 
@@ -44,6 +48,10 @@ internal sealed class MigrationRunner(
             await SeedAsync(run);
             return Done;
         }),
+        WorkerVerb.Backup => new(Locked: true, run => run.Get<BackupNowCommand>().RunAsync(run)),
+        WorkerVerb.SeedVolume => new(Locked: true, run => run.Get<VolumeSeeder>().RunAsync(run.CancellationToken)),
+        WorkerVerb.TopQueries => new(Locked: false, run => run.Get<TopQueriesCommand>().RunAsync(run.CancellationToken)),
+        WorkerVerb.CheckIndexes => new(Locked: false, run => run.Get<CheckIndexesCommand>().RunAsync(run.CancellationToken)),
         WorkerVerb.Status => new(Locked: false, StatusAsync),
         WorkerVerb.Script => new(Locked: false, ScriptAsync),
         _ => throw new UnreachableException($"No body for {verb}."),

@@ -1,5 +1,6 @@
 using SmarterFirms.Data;
 using SmarterFirms.MigrationWorker;
+using SmarterFirms.MigrationWorker.Operations;
 using SmarterFirms.MigrationWorker.Seeding;
 
 if (!WorkerCommand.TryParse(args, out var command, out var error))
@@ -34,6 +35,7 @@ builder.Services.AddSingleton<WorkerLock>();
 builder.Services.AddSingleton<AppRoleLogin>();
 builder.Services.AddScoped<WorkerSteps>();
 builder.Services.AddScoped<PhaseMigrator>();
+builder.Services.AddOperationsCommands();
 builder.Services.AddHostedService<MigrationRunner>();
 
 await builder.Build().RunAsync();

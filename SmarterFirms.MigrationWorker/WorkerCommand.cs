@@ -8,6 +8,10 @@ internal enum WorkerVerb
     Status,
     Script,
     Seed,
+    Backup,
+    SeedVolume,
+    TopQueries,
+    CheckIndexes,
 }
 
 // The worker's command line, a contract ops and the AppHost's dashboard rely on. A few verbs with one or two
@@ -25,6 +29,10 @@ internal sealed record WorkerCommand(WorkerVerb Verb, string? From = null, strin
         ("status", WorkerVerb.Status, []),
         ("script", WorkerVerb.Script, ["--from", "--to"]),
         ("seed", WorkerVerb.Seed, []),
+        ("backup", WorkerVerb.Backup, []),
+        ("seed-volume", WorkerVerb.SeedVolume, []),
+        ("top-queries", WorkerVerb.TopQueries, []),
+        ("check-indexes", WorkerVerb.CheckIndexes, []),
     ];
 
     public string Name => Verb == WorkerVerb.Default ? "default" : Verbs.Single(v => v.Verb == Verb).Name;
@@ -37,6 +45,10 @@ internal sealed record WorkerCommand(WorkerVerb Verb, string? From = null, strin
           status                            list every phase as applied or pending
           script [--from PHASE] [--to PHASE] print the SQL a migrate or rollback would run
           seed                              insert the development data set (idempotent)
+          backup                            take a pg_dump backup into Backup:Directory now
+          seed-volume                       load the volume data set by COPY, sized by Volume:* (idempotent)
+          top-queries                       the top statements by total time (pg_stat_statements), as markdown
+          check-indexes                     EXPLAIN the API's hot statements: exit 4 if one misses its index
         """;
 
     public static bool TryParse(string[] args, out WorkerCommand command, out string error)

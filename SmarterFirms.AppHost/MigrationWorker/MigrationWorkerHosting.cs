@@ -12,7 +12,8 @@ internal static class MigrationWorkerHosting
     {
         var migrations = builder.AddProject<Projects.SmarterFirms_MigrationWorker>(ResourceName)
             .WithReference(database.Owner)
-            .WaitForDatabase(database);
+            .WaitForDatabase(database)
+            .WithWorkerCommands();
 
         if (database.AppRolePassword is { } password)
         {

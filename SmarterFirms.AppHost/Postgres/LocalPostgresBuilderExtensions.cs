@@ -40,6 +40,13 @@ internal static class LocalPostgresBuilderExtensions
                 context.Args.Add("listen_addresses=127.0.0.1");
                 context.Args.Add("-c");
                 context.Args.Add("unix_socket_directories=");
+                // Query review (top-queries) and plans of slow statements in this resource's console.
+                foreach (var setting in QueryReviewSettings(options))
+                {
+                    context.Args.Add("-c");
+                    context.Args.Add(setting);
+                }
+
                 if (!options.Durable)
                 {
                     context.Args.Add("-c");
@@ -61,8 +68,33 @@ internal static class LocalPostgresBuilderExtensions
             .ExcludeFromManifest();
     }
 
-    public static IResourceBuilder<LocalPostgresDatabaseResource> AddDatabase(this IResourceBuilder<LocalPostgresResource> server, string name) =>
-        server.ApplicationBuilder.AddResource(new LocalPostgresDatabaseResource(name, server.Resource)).ExcludeFromManifest();
+    private static string[] QueryReviewSettings(LocalPostgresOptions options) =>
+    [
+        "shared_preload_libraries=pg_stat_statements,auto_explain",
+        "pg_stat_statements.track=top",
+        $"auto_explain.log_min_duration={(int)options.SlowQueryThreshold.TotalMilliseconds}ms",
+        "auto_explain.log_format=text",
+    ];
+
+    // The database has no process of its own: the dashboard shows it waiting until its server answers, then running.
+    public static IResourceBuilder<LocalPostgresDatabaseResource> AddDatabase(this IResourceBuilder<LocalPostgresResource> server, string name)
+    {
+        var database = server.ApplicationBuilder.AddResource(new LocalPostgresDatabaseResource(name, server.Resource))
+            .WithInitialState(new CustomResourceSnapshot
+            {
+                ResourceType = "PostgresDatabase",
+                State = KnownResourceStates.Waiting,
+                Properties = [new(CustomResourceKnownProperties.Source, server.Resource.Name)],
+            })
+            .ExcludeFromManifest();
+        server.OnResourceReady((_, @event, cancellationToken) =>
+            @event.Services.GetRequiredService<ResourceNotificationService>().PublishUpdateAsync(database.Resource, s => s with
+            {
+                State = KnownResourceStates.Running,
+                StartTimeStamp = DateTime.UtcNow,
+            }));
+        return database;
+    }
 
     // initdb on first use; on every start, the superuser password is set to the parameter's current value, so a
     // data folder kept across runs never fails authentication after the secret changes (single-user mode, ~0.3 s).

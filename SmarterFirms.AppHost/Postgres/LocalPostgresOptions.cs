@@ -2,14 +2,16 @@ using Microsoft.Extensions.Configuration;
 
 namespace SmarterFirms.AppHost.Postgres;
 
-// Postgres:DataDirectory, Postgres:BinDirectory and Postgres:Durable for the machine's own PostgreSQL server.
-internal sealed record LocalPostgresOptions(string DataDirectory, string? BinDirectory, bool Durable)
+// Postgres:DataDirectory, Postgres:BinDirectory and Postgres:Durable for the machine's own PostgreSQL server, and
+// Database:SlowQueryThreshold (the services' slow-query warning) as auto_explain's threshold.
+internal sealed record LocalPostgresOptions(string DataDirectory, string? BinDirectory, bool Durable, TimeSpan SlowQueryThreshold)
 {
     public static LocalPostgresOptions From(IConfiguration configuration) => new(
         configuration["Postgres:DataDirectory"] is { Length: > 0 } data ? Path.GetFullPath(data) : DefaultDataDirectory(),
         FindBinaries(configuration["Postgres:BinDirectory"]),
         // Durable unless a throwaway data folder says otherwise (tests): fsync off is 2–3× faster to migrate.
-        !bool.TryParse(configuration["Postgres:Durable"], out var durable) || durable);
+        !bool.TryParse(configuration["Postgres:Durable"], out var durable) || durable,
+        configuration.GetValue("Database:SlowQueryThreshold", TimeSpan.FromMilliseconds(200)));
 
     public static bool RunningAsRoot => Environment.UserName == "root";
 

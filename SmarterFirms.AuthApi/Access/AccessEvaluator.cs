@@ -60,7 +60,8 @@ public sealed class AccessEvaluator(AuthDbContext db, TimeProvider time)
     public async Task<bool> AdministersFirmAsync(Guid userId, Guid firmId, CancellationToken cancellationToken) =>
         (await Caller.FindAsync(db, userId, cancellationToken))?.AdministersFirm(firmId) == true;
 
-    private static AccessDecision Decide(AccessFacts facts, Guid firmId, string resource, string action, DateTimeOffset now)
+    // Internal for the unit tests of the decision table.
+    internal static AccessDecision Decide(AccessFacts facts, Guid firmId, string resource, string action, DateTimeOffset now)
     {
         if (facts.UserType == "LAW_FIRM_USER")
         {
@@ -102,7 +103,7 @@ public sealed class AccessEvaluator(AuthDbContext db, TimeProvider time)
     };
 
     // Column names are snake_case like the model's (the naming convention maps these properties too).
-    private sealed record AccessFacts(
+    internal sealed record AccessFacts(
         string UserType, Guid? UserFirmId, string? UserRole, string? AssociationStatus, string? AccessLevel,
         bool HasPermission, DateTimeOffset? PermissionExpiresAt);
 }

@@ -123,7 +123,7 @@ public static class AuditLogApi
 
     // Where the previous page ended: occurred_at (UTC ticks; Postgres keeps microseconds, which ticks hold
     // exactly) and id, as 24 bytes of base64url. Opaque to clients; it only ever narrows their own query.
-    private readonly record struct Cursor(DateTimeOffset OccurredAt, Guid Id)
+    internal readonly record struct Cursor(DateTimeOffset OccurredAt, Guid Id)
     {
         public string Encode()
         {

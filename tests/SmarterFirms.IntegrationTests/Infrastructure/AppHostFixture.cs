@@ -90,6 +90,12 @@ public sealed class AppHostFixture : IAsyncLifetime
         ClioStandIn?.Dispose();
         if (App is not null)
         {
+            if (Environment.GetEnvironmentVariable("DUMP_PGSS") is { } dump)
+            {
+                await Sql.ExecuteAsync(OwnerConnectionString, "CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
+                var lines = await Sql.LinesAsync(OwnerConnectionString, "SELECT calls, replace(replace(query, E'\\n', ' '), E'\\r', ' ') FROM pg_stat_statements s JOIN pg_roles r ON r.oid = s.userid WHERE r.rolname = 'smarterfirms_app' ORDER BY calls DESC");
+                await File.WriteAllLinesAsync(dump, lines);
+            }
             await App.StopAsync();
             await App.DisposeAsync();
         }
