@@ -4,6 +4,7 @@ using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Migrations;
 using Microsoft.EntityFrameworkCore.Storage;
 using SmarterFirms.Data;
+using SmarterFirms.MigrationWorker.Audit;
 using SmarterFirms.MigrationWorker.HotStatements;
 using SmarterFirms.MigrationWorker.Operations;
 using SmarterFirms.MigrationWorker.QueryReview;
@@ -30,12 +31,14 @@ internal sealed class MigrationRunner(
         WorkerVerb.Default => new(Locked: true, async run =>
         {
             await run.Get<PhaseMigrator>().MigrateUpAsync(run.Phases, run.Phases.Latest, run.CancellationToken);
+            await run.Get<AuditCommands>().AfterMigrateAsync(run.Db, run.CancellationToken);
             await SeedAsync(run);
             return Done;
         }),
         WorkerVerb.Migrate => new(Locked: true, async run =>
         {
             await run.Get<PhaseMigrator>().MigrateUpAsync(run.Phases, run.To ?? run.Phases.Latest, run.CancellationToken);
+            await run.Get<AuditCommands>().AfterMigrateAsync(run.Db, run.CancellationToken);
             return Done;
         }),
         WorkerVerb.Rollback => new(Locked: true, async run =>
@@ -52,6 +55,10 @@ internal sealed class MigrationRunner(
         WorkerVerb.SeedVolume => new(Locked: true, run => run.Get<VolumeSeeder>().RunAsync(run.CancellationToken)),
         WorkerVerb.TopQueries => new(Locked: false, run => run.Get<TopQueriesCommand>().RunAsync(run.CancellationToken)),
         WorkerVerb.CheckIndexes => new(Locked: false, run => run.Get<CheckIndexesCommand>().RunAsync(run.CancellationToken)),
+        WorkerVerb.AuditVerify => new(Locked: false, run => run.Get<AuditCommands>().VerifyAsync(run.Get<WorkerCommand>().Firm, run.Get<WorkerCommand>().Since, run.CancellationToken)),
+        WorkerVerb.AuditMaintain => new(Locked: true, run => run.Get<AuditCommands>().MaintainAsync(run.CancellationToken)),
+        WorkerVerb.AuditPurge => new(Locked: true, run => run.Get<AuditPurge>().RunAsync(run.Get<WorkerCommand>().Apply, run.CancellationToken)),
+        WorkerVerb.AuditSeal => new(Locked: false, run => run.Get<AuditCommands>().SealAsync(run.CancellationToken)),
         WorkerVerb.Status => new(Locked: false, StatusAsync),
         WorkerVerb.Script => new(Locked: false, ScriptAsync),
         _ => throw new UnreachableException($"No body for {verb}."),

@@ -1,5 +1,6 @@
 using SmarterFirms.Data;
 using SmarterFirms.MigrationWorker;
+using SmarterFirms.MigrationWorker.Audit;
 using SmarterFirms.MigrationWorker.Operations;
 using SmarterFirms.MigrationWorker.Seeding;
 
@@ -36,6 +37,7 @@ builder.Services.AddSingleton<AppRoleLogin>();
 builder.Services.AddScoped<WorkerSteps>();
 builder.Services.AddScoped<PhaseMigrator>();
 builder.Services.AddOperationsCommands();
+builder.AddAuditCommands();
 builder.Services.AddHostedService<MigrationRunner>();
 
 await builder.Build().RunAsync();

@@ -29,8 +29,8 @@ public sealed class AuditSealer(ICheckpointSigner signer, AuditOptions options, 
         ArgumentNullException.ThrowIfNull(connection);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await ExecuteAsync(connection, $"SELECT pg_advisory_xact_lock({AppendLockKey})", cancellationToken);
-        var now = AuditSeal.ToMicros(await ScalarAsync<DateTime>(connection, "SELECT now()", cancellationToken) is var n
-            ? new DateTimeOffset(n, TimeSpan.Zero) : default);
+        // The database's clock, not this process's: it is the clock that stamps occurred_at defaults and commits.
+        var now = AuditSeal.ToMicros(new DateTimeOffset(await ScalarAsync<DateTime>(connection, "SELECT now()", cancellationToken), TimeSpan.Zero));
         var horizon = now - options.GuardWindow;
         var heads = await ChainHeads.ReadAsync(connection, cancellationToken);
         var key = await signer.GetCurrentKeyAsync(cancellationToken);
@@ -195,7 +195,7 @@ public sealed class AuditSealer(ICheckpointSigner signer, AuditOptions options, 
         await copy.CompleteAsync(cancellationToken);
     }
 
-    internal static async Task InsertOneAsync(NpgsqlConnection connection, AuthLogSeal seal, CancellationToken cancellationToken) =>
+    public static async Task InsertOneAsync(NpgsqlConnection connection, AuthLogSeal seal, CancellationToken cancellationToken) =>
         await InsertAsync(connection, [seal], cancellationToken);
 
     private static async Task WriteNullableAsync<T>(NpgsqlBinaryImporter copy, T? value, NpgsqlDbType type, CancellationToken cancellationToken)
@@ -264,9 +264,10 @@ public static class ChainHeads
         ArgumentNullException.ThrowIfNull(connection);
         await using var command = new NpgsqlCommand("""
             WITH RECURSIVE chains AS (
-                SELECT min(chain_id) AS id FROM auth_log_seals
+                (SELECT chain_id AS id FROM auth_log_seals ORDER BY chain_id LIMIT 1)
                 UNION ALL
-                SELECT (SELECT min(chain_id) FROM auth_log_seals WHERE chain_id > chains.id) FROM chains WHERE chains.id IS NOT NULL)
+                SELECT (SELECT x.chain_id FROM auth_log_seals x WHERE x.chain_id > chains.id ORDER BY x.chain_id LIMIT 1)
+                FROM chains WHERE chains.id IS NOT NULL)
             SELECT s.chain_id, s.seq, s.range_to, s.seal_hash, s.sealed_at FROM chains
             CROSS JOIN LATERAL (SELECT * FROM auth_log_seals x WHERE x.chain_id = chains.id ORDER BY x.seq DESC LIMIT 1) s
             """, connection);
