@@ -60,6 +60,8 @@ public sealed class ChainVerifier(CheckpointKeyRing keys, AuditOptions options)
                     : SealCheck.CheckRows(seal, inRange));
                 findings.AddRange(inRange.Where(x => !RefsHold(x.Row, existingUsers, existingFirms)).Select(x =>
                     new AuditFinding(AuditFinding.RowModified, chainId, Seq: seal.Seq, RowId: x.Row.Id, Detail: "an id differs from what was written")));
+                findings.AddRange(inRange.Where(x => !x.Hash.AsSpan().SequenceEqual(x.Row.StoredHash)).Select(x =>
+                    new AuditFinding(AuditFinding.RowModified, chainId, Seq: seal.Seq, RowId: x.Row.Id, Detail: "the row's stored hash was changed")));
             }
 
             var last = seals[^1];
@@ -72,7 +74,12 @@ public sealed class ChainVerifier(CheckpointKeyRing keys, AuditOptions options)
             }
         }
 
-        return new AuditVerification(findings.Count == 0, findings, heads.Count, sealCount, rowCount);
+        // One finding per changed row, however many rules it broke.
+        var reordered = findings.Where(f => f.Kind == AuditFinding.Reordered).SelectMany(f => f.Rows ?? []).ToHashSet();
+        var distinct = findings
+            .Where(f => f.Kind != AuditFinding.RowModified || f.RowId is not { } id || !reordered.Contains(id))
+            .DistinctBy(f => f.RowId is { } row && f.Kind == AuditFinding.RowModified ? (object)row : f).ToList();
+        return new AuditVerification(distinct.Count == 0, distinct, heads.Count, sealCount, rowCount);
     }
 
     // The index of the first seal to check: after the checkpoint named by `since`, which must exist unchanged.
