@@ -20,6 +20,7 @@ builder.AddTenancy();
 builder.AddTokenAuthentication();
 builder.AddFirmAuthorization();
 builder.AddFieldEncryption();
+builder.AddAuditSealing();
 builder.AddClioSso();
 builder.AddClientRateLimiting();
 builder.AddApiProblemDetails();
@@ -49,5 +50,6 @@ app.MapAssociationsApi();
 app.MapPermissionsApi();
 app.MapNotesApi();
 app.MapAuditLogApi();
+app.MapAuditApi();
 
 app.Run();

@@ -161,6 +161,7 @@ public sealed class AuditSealer(ICheckpointSigner signer, AuditOptions options, 
         return firmRef is not null && chainsByRef.TryGetValue(Convert.ToHexStringLower(firmRef), out var chain) ? chain : AuditSeal.PlatformChain;
     }
 
+    // One batch of INSERTs: COPY is refused on a table with row-level security.
     private static async Task InsertAsync(NpgsqlConnection connection, List<AuthLogSeal> seals, CancellationToken cancellationToken)
     {
         if (seals.Count == 0)
@@ -168,47 +169,38 @@ public sealed class AuditSealer(ICheckpointSigner signer, AuditOptions options, 
             return;
         }
 
-        await using var copy = await connection.BeginBinaryImportAsync(
-            "COPY auth_log_seals (chain_id, seq, kind, range_from, range_to, row_count, first_id, last_id, root, digests, prev_hash, " +
-            "retained_from, sealed_at, key_id, seal_hash, signature) FROM STDIN (FORMAT BINARY)", cancellationToken);
+        await using var batch = new NpgsqlBatch(connection);
         foreach (var s in seals)
         {
-            await copy.StartRowAsync(cancellationToken);
-            await copy.WriteAsync(s.ChainId, NpgsqlDbType.Uuid, cancellationToken);
-            await copy.WriteAsync(s.Seq, NpgsqlDbType.Bigint, cancellationToken);
-            await copy.WriteAsync(s.Kind, NpgsqlDbType.Varchar, cancellationToken);
-            await copy.WriteAsync(s.RangeFrom, NpgsqlDbType.TimestampTz, cancellationToken);
-            await copy.WriteAsync(s.RangeTo, NpgsqlDbType.TimestampTz, cancellationToken);
-            await copy.WriteAsync(s.RowCount, NpgsqlDbType.Integer, cancellationToken);
-            await WriteNullableAsync(copy, s.FirstId, NpgsqlDbType.Uuid, cancellationToken);
-            await WriteNullableAsync(copy, s.LastId, NpgsqlDbType.Uuid, cancellationToken);
-            await copy.WriteAsync(s.Root, NpgsqlDbType.Bytea, cancellationToken);
-            await copy.WriteAsync(s.Digests, NpgsqlDbType.Bytea, cancellationToken);
-            await WriteNullableAsync(copy, s.PrevHash, NpgsqlDbType.Bytea, cancellationToken);
-            await WriteNullableAsync(copy, s.RetainedFrom, NpgsqlDbType.TimestampTz, cancellationToken);
-            await copy.WriteAsync(s.SealedAt, NpgsqlDbType.TimestampTz, cancellationToken);
-            await copy.WriteAsync(s.KeyId, NpgsqlDbType.Varchar, cancellationToken);
-            await copy.WriteAsync(s.SealHash, NpgsqlDbType.Bytea, cancellationToken);
-            await copy.WriteAsync(s.Signature, NpgsqlDbType.Bytea, cancellationToken);
+            var command = new NpgsqlBatchCommand("""
+                INSERT INTO auth_log_seals (chain_id, seq, kind, range_from, range_to, row_count, first_id, last_id, root, digests, prev_hash,
+                                            retained_from, sealed_at, key_id, seal_hash, signature)
+                VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
+                """);
+            command.Parameters.Add(new NpgsqlParameter { Value = s.ChainId, NpgsqlDbType = NpgsqlDbType.Uuid });
+            command.Parameters.Add(new NpgsqlParameter { Value = s.Seq, NpgsqlDbType = NpgsqlDbType.Bigint });
+            command.Parameters.Add(new NpgsqlParameter { Value = s.Kind, NpgsqlDbType = NpgsqlDbType.Varchar });
+            command.Parameters.Add(new NpgsqlParameter { Value = s.RangeFrom, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+            command.Parameters.Add(new NpgsqlParameter { Value = s.RangeTo, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+            command.Parameters.Add(new NpgsqlParameter { Value = s.RowCount, NpgsqlDbType = NpgsqlDbType.Integer });
+            command.Parameters.Add(new NpgsqlParameter { Value = (object?)s.FirstId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid });
+            command.Parameters.Add(new NpgsqlParameter { Value = (object?)s.LastId ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Uuid });
+            command.Parameters.Add(new NpgsqlParameter { Value = s.Root, NpgsqlDbType = NpgsqlDbType.Bytea });
+            command.Parameters.Add(new NpgsqlParameter { Value = s.Digests, NpgsqlDbType = NpgsqlDbType.Bytea });
+            command.Parameters.Add(new NpgsqlParameter { Value = (object?)s.PrevHash ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.Bytea });
+            command.Parameters.Add(new NpgsqlParameter { Value = (object?)s.RetainedFrom ?? DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+            command.Parameters.Add(new NpgsqlParameter { Value = s.SealedAt, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+            command.Parameters.Add(new NpgsqlParameter { Value = s.KeyId, NpgsqlDbType = NpgsqlDbType.Varchar });
+            command.Parameters.Add(new NpgsqlParameter { Value = s.SealHash, NpgsqlDbType = NpgsqlDbType.Bytea });
+            command.Parameters.Add(new NpgsqlParameter { Value = s.Signature, NpgsqlDbType = NpgsqlDbType.Bytea });
+            batch.BatchCommands.Add(command);
         }
 
-        await copy.CompleteAsync(cancellationToken);
+        await batch.ExecuteNonQueryAsync(cancellationToken);
     }
 
     public static async Task InsertOneAsync(NpgsqlConnection connection, AuthLogSeal seal, CancellationToken cancellationToken) =>
         await InsertAsync(connection, [seal], cancellationToken);
-
-    private static async Task WriteNullableAsync<T>(NpgsqlBinaryImporter copy, T? value, NpgsqlDbType type, CancellationToken cancellationToken)
-    {
-        if (value is null)
-        {
-            await copy.WriteNullAsync(cancellationToken);
-        }
-        else
-        {
-            await copy.WriteAsync(value, type, cancellationToken);
-        }
-    }
 
     private static async Task ExecuteAsync(NpgsqlConnection connection, string sql, CancellationToken cancellationToken)
     {

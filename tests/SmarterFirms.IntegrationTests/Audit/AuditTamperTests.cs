@@ -74,7 +74,7 @@ public sealed class AuditTamperTests(AppHostFixture fixture) : IAsyncLifetime
         Assert.Contains(findings, f => Chain(f) == backdated.Firm && Kind(f) == "row-inserted" && Row(f) == inserted);
         var reordered = Assert.Single(findings, f => Chain(f) == swapped.Firm);
         Assert.Equal("reordered", Kind(reordered));
-        Assert.Equal([swapRows[0], swapRows[1]], reordered.GetProperty("rows").EnumerateArray().Select(r => r.GetGuid()).Order());
+        Assert.Equal(new[] { swapRows[0], swapRows[1] }.Order(), reordered.GetProperty("rows").EnumerateArray().Select(r => r.GetGuid()).Order());
         Assert.Contains(findings, f => Chain(f) == sealChanged.Firm && Kind(f) == "seal-modified" && f.GetProperty("seq").GetInt64() == 2);
         Assert.Contains(findings, f => Chain(f) == signature.Firm && Kind(f) == "bad-signature" && f.GetProperty("seq").GetInt64() == 2);
         Assert.Contains(findings, f => Chain(f) == sealGone.Firm && Kind(f) == "seal-missing" && f.GetProperty("lastGoodSeq").GetInt64() == 1);
