@@ -6,6 +6,7 @@ using SmarterFirms.AuthApi.Clio;
 using SmarterFirms.AuthApi.Consultants;
 using SmarterFirms.AuthApi.Extensions;
 using SmarterFirms.AuthApi.Firms;
+using SmarterFirms.AuthApi.Monitoring;
 using SmarterFirms.AuthApi.Notes;
 using SmarterFirms.AuthApi.Permissions;
 using SmarterFirms.AuthApi.Profiles;
@@ -24,6 +25,7 @@ builder.AddAuditSealing();
 builder.AddClioSso();
 builder.AddClientRateLimiting();
 builder.AddApiProblemDetails();
+builder.AddDatabaseMonitoring();
 builder.AddHttpApi();
 
 var app = builder.Build();
@@ -31,6 +33,7 @@ _ = app.Services.GetRequiredService<SigningKeys>(); // a bad key stops the servi
 
 app.UseApiExceptionHandler();
 app.UseStatusCodePages();
+app.UseCors();
 app.UseAuthentication();
 app.UseTenantContext();
 app.UseRateLimiter();
@@ -38,18 +41,22 @@ app.UseAuthorization();
 
 app.MapOpenApi();
 app.MapDefaultEndpoints();
-app.MapDiscoveryApi();
-app.MapLocalAuthApi();
-app.MapClioSsoApi();
-app.MapMeApi();
-app.MapConsultantsApi();
-app.MapProfilesApi();
-app.MapFirmsApi();
-app.MapAccessApi();
-app.MapAssociationsApi();
-app.MapPermissionsApi();
-app.MapNotesApi();
-app.MapAuditLogApi();
-app.MapAuditApi();
+
+// Every route of the API below checks its text input once (TextInputFilter), before any handler runs.
+var api = app.MapGroup("").ValidateTextInput();
+api.MapDiscoveryApi();
+api.MapLocalAuthApi();
+api.MapClioSsoApi();
+api.MapClioConnectionApi();
+api.MapMeApi();
+api.MapConsultantsApi();
+api.MapProfilesApi();
+api.MapFirmsApi();
+api.MapAccessApi();
+api.MapAssociationsApi();
+api.MapPermissionsApi();
+api.MapNotesApi();
+api.MapAuditLogApi();
+api.MapAuditApi();
 
 app.Run();

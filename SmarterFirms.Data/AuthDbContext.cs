@@ -31,6 +31,7 @@ public class AuthDbContext : DbContext
     public DbSet<RefreshToken> RefreshTokens => Set<RefreshToken>();
     public DbSet<ClioConnection> ClioConnections => Set<ClioConnection>();
     public DbSet<ClioAuthorizationRequest> ClioAuthorizationRequests => Set<ClioAuthorizationRequest>();
+    public DbSet<ClioSignInCode> ClioSignInCodes => Set<ClioSignInCode>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {

@@ -8,13 +8,15 @@ using SmarterFirms.MigrationWorker.Audit;
 using SmarterFirms.MigrationWorker.HotStatements;
 using SmarterFirms.MigrationWorker.Operations;
 using SmarterFirms.MigrationWorker.QueryReview;
+using SmarterFirms.MigrationWorker.Security;
 using SmarterFirms.MigrationWorker.Seeding;
 using SmarterFirms.MigrationWorker.Volume;
 
 namespace SmarterFirms.MigrationWorker;
 
 // One-shot: runs the command's body, its steps traced under one ActivitySource, then stops the host.
-// Exit codes: 0 done, 1 a step failed (named in the log), 2 bad usage (the database is not touched).
+// Exit codes: 0 done, 1 a step failed (named in the log), 2 bad usage (the database is not touched),
+// 4 security-check found a problem (named on stdout).
 internal sealed class MigrationRunner(
     WorkerCommand command,
     IServiceProvider services,
@@ -55,6 +57,8 @@ internal sealed class MigrationRunner(
         WorkerVerb.SeedVolume => new(Locked: true, run => run.Get<VolumeSeeder>().RunAsync(run.CancellationToken)),
         WorkerVerb.TopQueries => new(Locked: false, run => run.Get<TopQueriesCommand>().RunAsync(run.CancellationToken)),
         WorkerVerb.CheckIndexes => new(Locked: false, run => run.Get<CheckIndexesCommand>().RunAsync(run.CancellationToken)),
+        WorkerVerb.SecurityCheck => new(Locked: false, async run =>
+            (await run.Get<SecurityCheck>().RunAsync(run.CancellationToken)).All(r => r.Passed) ? Done : SecurityCheck.FailedExitCode),
         WorkerVerb.AuditVerify => new(Locked: false, run => run.Get<AuditCommands>().VerifyAsync(run.Get<WorkerCommand>().Firm, run.Get<WorkerCommand>().Since, run.CancellationToken)),
         WorkerVerb.AuditMaintain => new(Locked: true, run => run.Get<AuditCommands>().MaintainAsync(run.CancellationToken)),
         WorkerVerb.AuditPurge => new(Locked: true, run => run.Get<AuditPurge>().RunAsync(run.Get<WorkerCommand>().Apply, run.CancellationToken)),

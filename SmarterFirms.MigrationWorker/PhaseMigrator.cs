@@ -2,16 +2,19 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Migrations;
 using SmarterFirms.Data;
+using SmarterFirms.MigrationWorker.Security;
 
 namespace SmarterFirms.MigrationWorker;
 
 // Moves the schema phase by phase, up to or back to a target: a backup first whenever a phase that holds data
-// changes, one step per phase, then verification. A migrate that does not verify is rolled back to where it started.
+// changes, one step per phase, then verification and (after a migrate) the security check. A migrate that fails
+// either is rolled back to where it started.
 internal sealed class PhaseMigrator(
     AuthDbContext db,
     WorkerSteps steps,
     DatabaseBackup backup,
     AppRoleLogin appRoleLogin,
+    SecurityCheck securityCheck,
     IConfiguration configuration,
     ILogger<PhaseMigrator> logger)
 {
@@ -52,12 +55,13 @@ internal sealed class PhaseMigrator(
         try
         {
             await steps.RunAsync("verify", () => SchemaVerifier.VerifyAsync(db, target, cancellationToken));
+            await steps.RunAsync("security-check", () => securityCheck.EnforceAsync(cancellationToken));
         }
         catch when (targetIndex > from)
         {
-            // Automatic rollback trigger: a phase that applied but does not verify is taken back out.
+            // Automatic rollback trigger: a phase that applied but fails verification or the security check is taken back out.
             var previous = current ?? Migration.InitialDatabase;
-            logger.LogError("Verification failed; rolling back to {Phase}", Phases.NameOf(previous));
+            logger.LogError("Verification or security check failed; rolling back to {Phase}", Phases.NameOf(previous));
             await migrator.MigrateAsync(previous, cancellationToken);
             throw;
         }

@@ -1,7 +1,9 @@
 using SmarterFirms.Data;
+using SmarterFirms.Data.Encryption;
 using SmarterFirms.MigrationWorker;
 using SmarterFirms.MigrationWorker.Audit;
 using SmarterFirms.MigrationWorker.Operations;
+using SmarterFirms.MigrationWorker.Security;
 using SmarterFirms.MigrationWorker.Seeding;
 
 if (!WorkerCommand.TryParse(args, out var command, out var error))
@@ -37,6 +39,15 @@ builder.Services.AddSingleton<AppRoleLogin>();
 builder.Services.AddScoped<WorkerSteps>();
 builder.Services.AddScoped<PhaseMigrator>();
 builder.Services.AddOperationsCommands();
+builder.Services.AddScoped<SecurityCheck>();
+
+// The security check opens a sample of every encrypted column with the API's key provider. Without its settings
+// the worker still runs, and the check fails saying what to configure.
+if (builder.Configuration["Encryption:Provider"] is { Length: > 0 } || builder.Configuration["Encryption:Local:MasterKey"] is { Length: > 0 })
+{
+    builder.AddFieldEncryption();
+}
+
 builder.AddAuditCommands();
 builder.Services.AddHostedService<MigrationRunner>();
 

@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using SmarterFirms.Data;
 using SmarterFirms.Data.Tenancy;
+using SmarterFirms.MigrationWorker.Security;
 
 namespace SmarterFirms.MigrationWorker;
 
@@ -39,13 +40,9 @@ internal static class SchemaVerifier
     // No session reaches another firm's rows: every firm-scoped table the phase has is behind enabled, forced policies.
     private static async Task VerifyRowLevelSecurityAsync(AuthDbContext db, CancellationToken cancellationToken)
     {
-        var firmScoped = TenantSettings.FirmScopedTables.ToArray();
-        var unprotected = await db.Database.SqlQuery<string>($"""
-            SELECT c.relname::text AS "Value" FROM pg_class c
-            WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p') AND c.relname::text = ANY ({firmScoped})
-              AND (NOT c.relrowsecurity OR NOT c.relforcerowsecurity OR NOT EXISTS (SELECT FROM pg_policy p WHERE p.polrelid = c.oid))
-            ORDER BY 1
-            """).ToListAsync(cancellationToken);
+        var unprotected = await db.Database
+            .SqlQueryRaw<string>(IsolationChecks.UnprotectedTablesSql("{0}"), (object)TenantSettings.FirmScopedTables.ToArray())
+            .ToListAsync(cancellationToken);
         if (unprotected.Count > 0)
         {
             throw new InvalidOperationException(

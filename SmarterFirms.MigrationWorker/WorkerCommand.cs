@@ -12,6 +12,7 @@ internal enum WorkerVerb
     SeedVolume,
     TopQueries,
     CheckIndexes,
+    SecurityCheck,
     AuditVerify,
     AuditMaintain,
     AuditPurge,
@@ -38,6 +39,7 @@ internal sealed record WorkerCommand(
         ("seed-volume", WorkerVerb.SeedVolume, []),
         ("top-queries", WorkerVerb.TopQueries, []),
         ("check-indexes", WorkerVerb.CheckIndexes, []),
+        ("security-check", WorkerVerb.SecurityCheck, []),
         ("audit verify", WorkerVerb.AuditVerify, ["--firm", "--since"]),
         ("audit maintain", WorkerVerb.AuditMaintain, []),
         ("audit purge", WorkerVerb.AuditPurge, ["--apply"]),
@@ -61,6 +63,7 @@ internal sealed record WorkerCommand(
           seed-volume                       load the volume data set by COPY, sized by Volume:* (idempotent)
           top-queries                       the top statements by total time (pg_stat_statements), as markdown
           check-indexes                     EXPLAIN the API's hot statements: exit 4 if one misses its index
+          security-check                    review roles, grants, isolation, encryption and secrets (exit 4 on a failure)
           audit verify [--firm FIRM_ID] [--since CHECKPOINT]
                                             verify the audit chains: exit 0 intact, 3 tampered; one JSON finding a line
           audit maintain                    create the audit trail's monthly partitions ahead (also run by every migrate)

@@ -8,17 +8,18 @@ internal static class AuthApiHosting
 {
     // The ES256 key that signs access tokens. Run mode generates one on first use and keeps it in this
     // project's user secrets (never committed); a published deployment must supply it as a secret.
+    // The worker's security check asks for it too (to prove it is not in the database): both get the one parameter.
     public static IResourceBuilder<ParameterResource> AddTokenSigningKey(this IDistributedApplicationBuilder builder, string name) =>
-        builder.ExecutionContext.IsPublishMode
+        builder.Parameter(name, () => builder.ExecutionContext.IsPublishMode
             ? builder.AddParameter(name, secret: true)
             : builder.AddParameter(name, new GeneratedKey(() =>
             {
                 using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
                 return Convert.ToBase64String(key.ExportPkcs8PrivateKey());
-            }), secret: true, persist: true);
+            }), secret: true, persist: true));
 
-    // Field encryption (DESIGN §6). Run mode: the local key provider with a generated master key kept in user
-    // secrets. Published: AWS KMS, with the key id and region as parameters.
+    // Field encryption. Run mode: the local key provider with a generated master key kept in user secrets.
+    // Published: AWS KMS, with the key id and region as parameters. The API and the worker's security check share them.
     public static IResourceBuilder<ProjectResource> WithFieldEncryption(this IResourceBuilder<ProjectResource> api)
     {
         var builder = api.ApplicationBuilder;
@@ -26,12 +27,12 @@ internal static class AuthApiHosting
         {
             return api
                 .WithEnvironment("Encryption__Provider", "AwsKms")
-                .WithEnvironment("Encryption__Kms__KeyId", builder.AddParameter("kms-key-id"))
-                .WithEnvironment("Encryption__Kms__Region", builder.AddParameter("aws-region"));
+                .WithEnvironment("Encryption__Kms__KeyId", builder.Parameter("kms-key-id", () => builder.AddParameter("kms-key-id")))
+                .WithEnvironment("Encryption__Kms__Region", builder.Parameter("aws-region", () => builder.AddParameter("aws-region")));
         }
 
-        var masterKey = builder.AddParameter("encryption-master-key",
-            new GeneratedKey(() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(32))), secret: true, persist: true);
+        var masterKey = builder.Parameter("encryption-master-key", () => builder.AddParameter("encryption-master-key",
+            new GeneratedKey(() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(32))), secret: true, persist: true));
         return api.WithEnvironment("Encryption__Provider", "Local").WithEnvironment("Encryption__Local__MasterKey", masterKey);
     }
 
@@ -68,4 +69,11 @@ internal static class AuthApiHosting
 
         public override void WriteToManifest(ManifestPublishingContext context) { }
     }
+
+    // A parameter two resources share: added by the first that asks, reused by the next.
+    private static IResourceBuilder<ParameterResource> Parameter(
+        this IDistributedApplicationBuilder builder, string name, Func<IResourceBuilder<ParameterResource>> add) =>
+        builder.Resources.OfType<ParameterResource>().FirstOrDefault(p => p.Name == name) is { } existing
+            ? builder.CreateResourceBuilder(existing)
+            : add();
 }

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using SmarterFirms.AuthApi.Clio;
 
@@ -13,6 +14,10 @@ internal static class ClioHosting
     public const string ClientIdParameter = "clio-client-id";
     public const string ClientSecretParameter = "clio-client-secret";
     public const string CallbackPath = "/auth/clio/callback";
+    public const string Section = "Clio";
+
+    // The stand-in's access-token lifetime (default 30 days, as Clio's): shorten it to watch the API refresh tokens.
+    public const string StandInTokenLifetime = "ClioStandIn:AccessTokenLifetime";
 
     public static IResourceBuilder<ProjectResource> WithClio(this IResourceBuilder<ProjectResource> api)
     {
@@ -21,6 +26,15 @@ internal static class ClioHosting
         var callback = ReferenceExpression.Create($"{endpoint}{CallbackPath}");
         var signIn = ReferenceExpression.Create($"{endpoint}/auth/clio/login?region={ClioRegions.Default}");
         api.WithEnvironment("Clio__RedirectUri", callback);
+
+        // The API's other Clio settings (ReturnUrls, RefreshAhead, …) given to the AppHost reach the API as they are.
+        foreach (var (key, value) in builder.Configuration.GetSection(Section).AsEnumerable(makePathsRelative: true))
+        {
+            if (value is not null)
+            {
+                api.WithEnvironment($"{Section}__{key.Replace(":", "__", StringComparison.Ordinal)}", value);
+            }
+        }
 
         var configured = new[] { ClientIdParameter, ClientSecretParameter }
             .Count(name => !string.IsNullOrWhiteSpace(builder.Configuration[$"Parameters:{name}"]));
@@ -57,6 +71,10 @@ internal static class ClioHosting
             .WithEnvironment("ClioStandIn__Clients__0__ClientSecret", clientSecret)
             .WithEnvironment("ClioStandIn__Clients__0__RedirectUris__0", callback)
             .WithHttpHealthCheck("/health");
+        if (builder.Configuration[StandInTokenLifetime] is { Length: > 0 } lifetime)
+        {
+            standIn.WithEnvironment("ClioStandIn__AccessTokenLifetime", lifetime);
+        }
 
         api.WithEnvironment("Clio__ClientId", clientId)
             .WithEnvironment("Clio__ClientSecret", clientSecret)

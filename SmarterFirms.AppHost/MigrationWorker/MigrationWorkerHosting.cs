@@ -1,3 +1,4 @@
+using SmarterFirms.AppHost.AuthApi;
 using SmarterFirms.AppHost.Postgres;
 
 namespace SmarterFirms.AppHost.MigrationWorker;
@@ -13,6 +14,9 @@ internal static class MigrationWorkerHosting
         var migrations = builder.AddProject<Projects.SmarterFirms_MigrationWorker>(ResourceName)
             .WithReference(database.Owner)
             .WaitForDatabase(database)
+            // The security check of every migrate opens encrypted values and proves the signing key is not in the database.
+            .WithFieldEncryption()
+            .WithEnvironment("Tokens__SigningKey", builder.AddTokenSigningKey("token-signing-key"))
             .WithWorkerCommands();
 
         if (database.AppRolePassword is { } password)
@@ -23,6 +27,11 @@ internal static class MigrationWorkerHosting
         if (database.BackupDirectory is { } backups)
         {
             migrations.WithEnvironment("Backup__Directory", backups);
+        }
+
+        if (database.ReportsDirectory is { } reports)
+        {
+            migrations.WithEnvironment("Reports__Directory", reports);
         }
 
         // Development data never reaches a published deployment: there the worker only migrates.

@@ -9,7 +9,8 @@ internal sealed record AuthDatabaseResources(
     ReferenceExpression AppConnectionString,
     IResourceBuilder<IResource>? Server,
     IResourceBuilder<ParameterResource>? AppRolePassword,
-    string? BackupDirectory = null);
+    string? BackupDirectory = null,
+    string? ReportsDirectory = null);
 
 internal static class AuthDatabaseHosting
 {
@@ -45,9 +46,9 @@ internal static class AuthDatabaseHosting
         }
 
         var local = builder.AddLocalPostgres(ServerName, password, choice.Local);
-        // The machine's own pg_dump matches the server's version; backups live beside the data folder.
+        // The machine's own pg_dump matches the server's version; backups and reports live beside the data folder.
         return new(local.AddDatabase(DatabaseName), AppConnection(local.Resource.PrimaryEndpoint, appRolePassword), local, appRolePassword,
-            choice.Local.DataDirectory + "-backups");
+            choice.Local.DataDirectory + "-backups", choice.Local.DataDirectory + "-reports");
     }
 
     // The pool stays under the server's 100 connections: a burst waits for a connection instead of failing.

@@ -1,7 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
-using Npgsql;
 using SmarterFirms.AuthApi.Access;
 using SmarterFirms.AuthApi.Notes;
 using SmarterFirms.Data;
@@ -13,7 +12,7 @@ public sealed record InviteRequest(
     [MaxLength(32)] string? ReferralCode,
     [MaxLength(320)] string? Email,
     [Required] AccessLevel? AccessLevel,
-    [MaxLength(AssociationNotes.MaxLength)] string? Notes);
+    [MaxLength(AssociationNotes.MaxLength), MultiLine] string? Notes);
 
 public sealed record AccessLevelRequest([Required] AccessLevel? AccessLevel);
 
@@ -85,8 +84,8 @@ public static class AssociationsApi
     private static async Task<Results<Created<AssociationResponse>, ValidationProblem, ProblemHttpResult>> InviteAsync(
         Guid firmId, InviteRequest request, [AsParameters] FirmServices s, CancellationToken cancellationToken)
     {
-        var code = request.ReferralCode.TrimToNull()?.ToUpperInvariant();
-        var email = request.Email.TrimToNull();
+        var code = request.ReferralCode.TrimToNull() is { } given ? Text.NormalizeReferralCode(given) : null;
+        var email = request.Email.TrimToNull() is { } address ? Text.NormalizeEmail(address) : null;
         if ((code is null) == (email is null))
         {
             return Problems.Invalid("referralCode", "Give the consultant's referral code or their email address, not both.");
@@ -150,7 +149,7 @@ public static class AssociationsApi
             await s.Db.SaveChangesAsync(cancellationToken);
             await transaction.CommitAsync(cancellationToken);
         }
-        catch (DbUpdateException e) when (e.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
+        catch (DbUpdateException e) when (e.IsUniqueViolation())
         {
             return AlreadyInvited(AssociationStatus.Pending); // a concurrent invitation won
         }

@@ -88,12 +88,13 @@ public static class AuditLogApi
         }
 
         var logs = trail.AsNoTracking();
-        if (query.From is { } from)
+        // timestamptz takes UTC only: an offset the client chose is the same instant in UTC.
+        if (query.From?.ToUniversalTime() is { } from)
         {
             logs = logs.Where(l => l.OccurredAt >= from);
         }
 
-        if (query.To is { } to)
+        if (query.To?.ToUniversalTime() is { } to)
         {
             logs = logs.Where(l => l.OccurredAt < to);
         }

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using SmarterFirms.AuthApi.Monitoring;
 using SmarterFirms.Data;
 using SmarterFirms.Data.Entities;
 
@@ -6,7 +7,7 @@ namespace SmarterFirms.AuthApi.Auth;
 
 // Adds one auth_logs row to the request's unit of work: it commits with the change it records
 // or not at all. Details carry reasons and ids, never a password, token, code or secret.
-public sealed class AuditTrail(AuthDbContext db, IHttpContextAccessor accessor, TimeProvider time)
+public sealed class AuditTrail(AuthDbContext db, IHttpContextAccessor accessor, TimeProvider time, DatabaseMetrics metrics)
 {
     public AuthLog Record(AuthEventType type, Guid? userId, Guid? firmId = null, Guid? actorId = null, object? details = null)
     {
@@ -24,9 +25,13 @@ public sealed class AuditTrail(AuthDbContext db, IHttpContextAccessor accessor, 
             OccurredAt = time.GetUtcNow(),
         };
         db.AuthLogs.Add(entry);
+        metrics.AuthEvents.Add(1, new KeyValuePair<string, object?>("event_type", type.ToString()));
         return entry;
     }
 
+    // Never splits a surrogate pair: half of one cannot be encoded for the database.
     public static string? Truncate(string? value, int length) =>
-        string.IsNullOrEmpty(value) ? null : value.Length <= length ? value : value[..length];
+        string.IsNullOrEmpty(value) ? null
+        : value.Length <= length ? value
+        : value[..(char.IsHighSurrogate(value[length - 1]) ? length - 1 : length)];
 }

@@ -6,7 +6,6 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Validation;
 using Microsoft.FeatureManagement;
-using Npgsql;
 using SmarterFirms.AuthApi.Extensions;
 using SmarterFirms.Data;
 using SmarterFirms.Data.Entities;
@@ -18,7 +17,7 @@ public sealed record RegisterRequest(
     [Required, MaxLength(4096)] string Password,
     [Required, MaxLength(200)] string Name,
     [MaxLength(200)] string? Organization,
-    [MaxLength(4000)] string? Bio);
+    [MaxLength(4000), MultiLine] string? Bio);
 
 public sealed record LoginRequest([Required, MaxLength(320)] string Email, [Required, MaxLength(4096)] string Password);
 
@@ -67,13 +66,13 @@ public static class LocalAuthApi
     private static async Task<Results<Created<RegisteredUser>, ValidationProblem, ProblemHttpResult>> RegisterAsync(
         RegisterRequest request, [AsParameters] SignInServices s, CancellationToken cancellationToken)
     {
-        if (!await s.Features.IsOnAsync(Features.ConsultantSignIn, request.Email))
+        var email = Text.NormalizeEmail(request.Email);
+        if (!await s.Features.IsOnAsync(Features.ConsultantSignIn, email))
         {
             return Features.Off(Features.ConsultantSignIn);
         }
 
         var errors = new Dictionary<string, string[]>();
-        var email = request.Email.Trim();
         if (!IsEmail(email))
         {
             errors["email"] = ["Enter a valid email address."];
@@ -123,7 +122,7 @@ public static class LocalAuthApi
         {
             await s.Db.SaveChangesAsync(cancellationToken);
         }
-        catch (DbUpdateException e) when (e.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation, ConstraintName: "ix_users_email" })
+        catch (DbUpdateException e) when (e.IsUniqueViolation("ix_users_email"))
         {
             return Problems.Conflict("Email already registered", "An account with this email address already exists; sign in instead.");
         }
@@ -134,7 +133,7 @@ public static class LocalAuthApi
     private static async Task<Results<Ok<TokenResponse>, ProblemHttpResult>> LoginAsync(
         LoginRequest request, [AsParameters] SignInServices s, CancellationToken cancellationToken)
     {
-        var email = request.Email.Trim();
+        var email = Text.NormalizeEmail(request.Email);
         if (!await s.Features.IsOnAsync(Features.ConsultantSignIn, email))
         {
             return Features.Off(Features.ConsultantSignIn);

@@ -1,23 +1,27 @@
-using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
-using SmarterFirms.AuthApi.Auth;
 using SmarterFirms.Data;
 using SmarterFirms.Data.Entities;
+using CallbackResult = Microsoft.AspNetCore.Http.HttpResults.Results<
+    Microsoft.AspNetCore.Http.HttpResults.Ok<SmarterFirms.AuthApi.Auth.TokenResponse>,
+    Microsoft.AspNetCore.Http.HttpResults.RedirectHttpResult,
+    Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult>;
 
 namespace SmarterFirms.AuthApi.Clio;
 
 // Who a Clio user is on Smarter Firms: found by their Clio link first, then by email within the firm of their Clio
 // account, or created as a member of that firm. An email held by a consultant or by another firm's user is never
 // taken over, and a Clio user linked elsewhere is refused. On success the link's tokens are stored encrypted and a
-// session starts; every refusal is the attempt's failure (problem details plus one CLIO_SSO_FAILED row).
+// session starts (JSON), or, for a browser sign-in with returnTo, the browser goes back to the app with a one-time
+// code; every refusal is the attempt's failure (one CLIO_SSO_FAILED row).
 internal static class ClioAccountLinking
 {
     private const string Table = "clio_connections";
 
     // Two first sign-ins of the same person at once (a double click, parallel tests) both find no link; the loser's
     // insert hits a unique key. It then starts over from what the winner committed and updates that.
-    public static async Task<Results<Ok<TokenResponse>, ProblemHttpResult>> SignInAsync(
+    public static async Task<CallbackResult> SignInAsync(
         ClioSsoServices s, ClioSignInAttempt attempt, string region, ClioTokens tokens, ClioUser clioUser, CancellationToken cancellationToken)
     {
         for (var round = 1; ; round++)
@@ -39,7 +43,7 @@ internal static class ClioAccountLinking
         }
     }
 
-    private static async Task<Results<Ok<TokenResponse>, ProblemHttpResult>> LinkAndStartSessionAsync(
+    private static async Task<CallbackResult> LinkAndStartSessionAsync(
         ClioSsoServices s, ClioSignInAttempt attempt, string region, ClioTokens tokens, ClioUser clioUser, CancellationToken cancellationToken)
     {
         var firm = await s.Db.Firms.AsNoTracking().SingleOrDefaultAsync(f => f.ClioAccountId == clioUser.AccountId, cancellationToken);
@@ -88,6 +92,8 @@ internal static class ClioAccountLinking
 
             user = emailOwner;
             attempt.UserId = user.Id;
+            // Row-level security shows a link only to its own user: now that the user is known, their link is visible.
+            s.Tenant.UserId = user.Id;
             connection = await s.Db.ClioConnections.SingleOrDefaultAsync(c => c.UserId == user.Id, cancellationToken);
             if (connection is not null && connection.ClioUserId != clioUser.Id)
             {
@@ -149,15 +155,23 @@ internal static class ClioAccountLinking
             s.Audit.Record(AuthEventType.ClioLinked, user.Id, firm.Id, details: new { clioUserId = clioUser.Id, region, newUser = isNew });
         }
 
-        s.Audit.Record(AuthEventType.SignInSucceeded, user.Id, firm.Id, details: new { method = "clio_sso", region, clioUserId = clioUser.Id });
+        s.Audit.Record(AuthEventType.SignInSucceeded, user.Id, firm.Id,
+            details: new { method = "clio_sso", region, clioUserId = clioUser.Id, returnToApp = attempt.ReturnTo is not null });
         s.Tenant.UserId = user.Id;
         s.Tenant.FirmId = firm.Id;
-        var response = s.Tokens.StartSession(user, s.Http);
-        await s.Db.SaveChangesAsync(cancellationToken);
-
+        s.Http.Response.Headers.CacheControl = "no-store";
         s.Logger.LogInformation("Clio SSO: user {UserId} of firm {FirmId} signed in (Clio user {ClioUserId}, {Region}{FirstLink})",
             user.Id, firm.Id, clioUser.Id, region, firstLink ? ", first link" : "");
-        s.Http.Response.Headers.CacheControl = "no-store";
+        if (attempt.ReturnTo is { } returnTo)
+        {
+            // The session starts when the app exchanges the code (POST /auth/clio/exchange), from this same browser.
+            var code = await ClioOneTimeCodes.IssueAsync(s, user.Id, attempt.BrowserBindingHash!, cancellationToken);
+            await s.Db.SaveChangesAsync(cancellationToken);
+            return TypedResults.Redirect(QueryHelpers.AddQueryString(returnTo.AbsoluteUri, "code", code));
+        }
+
+        var response = s.Tokens.StartSession(user, s.Http);
+        await s.Db.SaveChangesAsync(cancellationToken);
         return TypedResults.Ok(response);
     }
 }

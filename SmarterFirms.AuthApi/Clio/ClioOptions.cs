@@ -23,6 +23,16 @@ public sealed class ClioOptions
     // How long a sign-in may take between /auth/clio/login and the callback.
     public TimeSpan AttemptLifetime { get; set; } = TimeSpan.FromMinutes(10);
 
+    // Where a browser sign-in may return to (login's returnTo): each an absolute URL whose scheme, host, port and
+    // path prefix a returnTo must match exactly. Empty: every sign-in answers JSON, as API clients expect.
+    public IList<string> ReturnUrls { get; } = [];
+
+    // The refresher renews a stored Clio access token this long before it expires.
+    public TimeSpan RefreshAhead { get; set; } = TimeSpan.FromMinutes(5);
+
+    // How often the refresher (on the replica that leads) looks for tokens due for renewal.
+    public TimeSpan RefreshInterval { get; set; } = TimeSpan.FromMinutes(1);
+
     public bool IsConfigured =>
         !string.IsNullOrWhiteSpace(ClientId) && !string.IsNullOrWhiteSpace(ClientSecret) && !string.IsNullOrWhiteSpace(RedirectUri);
 
@@ -60,11 +70,30 @@ internal sealed class ClioOptionsValidator : IValidateOptions<ClioOptions>
 
             // The client secret and users' tokens travel there: TLS, except to a stand-in on this machine.
             if (!Uri.TryCreate(address, UriKind.Absolute, out var uri)
-                || !(uri.Scheme == Uri.UriSchemeHttps || (uri.Scheme == Uri.UriSchemeHttp && IsLoopback(uri)))
+                || !IsSecureOrLoopback(uri)
                 || uri.Query.Length > 0 || uri.Fragment.Length > 0)
             {
                 failures.Add($"{ClioOptions.Section}:Regions:{region} must be an https base address (http only on loopback), got '{address}'.");
             }
+        }
+
+        for (var i = 0; i < options.ReturnUrls.Count; i++)
+        {
+            if (ClioReturnUrls.Parse(options.ReturnUrls[i]) is not { Query.Length: 0 } allowed || !IsSecureOrLoopback(allowed))
+            {
+                failures.Add($"{ClioOptions.Section}:ReturnUrls:{i} must be an absolute https URL (http only on loopback) without " +
+                    $"query, fragment or user info, got '{options.ReturnUrls[i]}'.");
+            }
+        }
+
+        if (options.RefreshAhead <= TimeSpan.Zero || options.RefreshAhead > TimeSpan.FromDays(1))
+        {
+            failures.Add($"{ClioOptions.Section}:RefreshAhead must be positive and at most a day, got {options.RefreshAhead}.");
+        }
+
+        if (options.RefreshInterval < TimeSpan.FromMilliseconds(100) || options.RefreshInterval > TimeSpan.FromHours(1))
+        {
+            failures.Add($"{ClioOptions.Section}:RefreshInterval must be between 100 ms and an hour, got {options.RefreshInterval}.");
         }
 
         if (options.AttemptLifetime <= TimeSpan.Zero || options.AttemptLifetime > TimeSpan.FromHours(1))
@@ -74,6 +103,9 @@ internal sealed class ClioOptionsValidator : IValidateOptions<ClioOptions>
 
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
+
+    private static bool IsSecureOrLoopback(Uri uri) =>
+        uri.Scheme == Uri.UriSchemeHttps || (uri.Scheme == Uri.UriSchemeHttp && IsLoopback(uri));
 
     private static bool IsLoopback(Uri uri) =>
         uri.IsLoopback || (IPAddress.TryParse(uri.Host, out var ip) && IPAddress.IsLoopback(ip));

@@ -2,18 +2,23 @@ using System.Buffers.Text;
 using System.Net;
 using System.Security.Cryptography;
 using System.Text;
-using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.EntityFrameworkCore;
 using SmarterFirms.AuthApi.Auth;
 using SmarterFirms.Data;
 using SmarterFirms.Data.Entities;
+using CallbackResult = Microsoft.AspNetCore.Http.HttpResults.Results<
+    Microsoft.AspNetCore.Http.HttpResults.Ok<SmarterFirms.AuthApi.Auth.TokenResponse>,
+    Microsoft.AspNetCore.Http.HttpResults.RedirectHttpResult,
+    Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult>;
 
 namespace SmarterFirms.AuthApi.Clio;
 
 // One sign-in attempt, from /auth/clio/login to its callback, used once. Its row keeps SHA-256 hashes of the state
-// and of a browser-binding cookie, and the PKCE verifier sealed under that cookie, so the database alone can neither
-// finish nor forge a sign-in. An instance gathers what is known of the attempt for its CLIO_SSO_FAILED row.
+// and of the browser-binding cookie, and the PKCE verifier sealed under that cookie, so the database alone can neither
+// finish nor forge a sign-in. The cookie identifies the browser, not the attempt: every tab's sign-in in one browser
+// shares it, so several run at once and finish in any order. An instance gathers what is known of the attempt for its
+// CLIO_SSO_FAILED row, and where a refusal goes (problem details, or back to the app's returnTo with error=).
 internal sealed class ClioSignInAttempt(ClioSsoServices s)
 {
     public const string BindingCookie = "sf_clio_binding";
@@ -22,6 +27,8 @@ internal sealed class ClioSignInAttempt(ClioSsoServices s)
     // Expired attempts are swept on later logins, after a grace period in which the callback can still say "expired".
     private static readonly TimeSpan SweepAfter = TimeSpan.FromHours(1);
 
+    public Uri? ReturnTo { get; set; }
+    public byte[]? BrowserBindingHash { get; set; }
     public string? Region { get; set; }
     public string? ClioError { get; set; }
     public long? ClioUserId { get; set; }
@@ -30,11 +37,13 @@ internal sealed class ClioSignInAttempt(ClioSsoServices s)
     public Guid? FirmId { get; set; }
 
     // Stores the attempt, gives this browser its binding cookie, and returns the authorize URL at the region's Clio.
-    public static async Task<string> StartAsync(ClioSsoServices s, string region, Uri regionBase, CancellationToken cancellationToken)
+    public static async Task<string> StartAsync(
+        ClioSsoServices s, string region, Uri regionBase, Uri? returnTo, CancellationToken cancellationToken)
     {
         var options = s.Options.Value;
         var now = s.Time.GetUtcNow();
-        string state = NewSecret(), binding = NewSecret(), verifier = NewSecret();
+        var binding = BrowserBinding(s.Http) ?? NewSecret();
+        string state = NewSecret(), verifier = NewSecret();
         var stateHash = TokenService.Hash(state);
         await s.Db.ClioAuthorizationRequests.Where(r => r.ExpiresAt < now - SweepAfter).ExecuteDeleteAsync(cancellationToken);
         s.Db.ClioAuthorizationRequests.Add(new ClioAuthorizationRequest
@@ -44,12 +53,14 @@ internal sealed class ClioSignInAttempt(ClioSsoServices s)
             BrowserBindingHash = TokenService.Hash(binding),
             CodeVerifier = PkceVerifierSeal.Seal(verifier, binding, stateHash),
             Region = region,
+            ReturnTo = returnTo?.AbsoluteUri,
             CreatedAt = now,
             ExpiresAt = now + options.AttemptLifetime,
         });
         await s.Db.SaveChangesAsync(cancellationToken);
 
-        s.Http.Response.Cookies.Append(BindingCookie, binding, CookieOptions(s.Http, options.AttemptLifetime));
+        // Renewed with each attempt; it must outlive the newest attempt and the one-time code that may follow it.
+        s.Http.Response.Cookies.Append(BindingCookie, binding, CookieOptions(s.Http, options.AttemptLifetime + ClioOneTimeCodes.Lifetime));
         return QueryHelpers.AddQueryString(new Uri(regionBase, "oauth/authorize").ToString(), new Dictionary<string, string?>
         {
             ["response_type"] = "code",
@@ -72,7 +83,6 @@ internal sealed class ClioSignInAttempt(ClioSsoServices s)
             .AsNoTracking().ToListAsync(cancellationToken);
         if (claimed is [var request])
         {
-            DeleteBindingCookie(s.Http);
             return new ClioAttemptClaim(request, PkceVerifierSeal.Open(request.CodeVerifier, binding, stateHash), OtherBrowser: false);
         }
 
@@ -80,7 +90,11 @@ internal sealed class ClioSignInAttempt(ClioSsoServices s)
         return new ClioAttemptClaim(null, null, elsewhere);
     }
 
-    public async Task<ProblemHttpResult> FailAsync(int status, string reason, string detail, CancellationToken cancellationToken)
+    // The browser's binding, if it holds a well-formed one (43 base64url characters: 256 bits).
+    public static string? BrowserBinding(HttpContext http) =>
+        http.Request.Cookies[BindingCookie] is { Length: 43 } value && Base64Url.IsValid(value) ? value : null;
+
+    public async Task<CallbackResult> FailAsync(int status, string reason, string detail, CancellationToken cancellationToken)
     {
         // Reasons and ids, never a code, state or token.
         var details = new Dictionary<string, object> { ["reason"] = reason };
@@ -95,6 +109,13 @@ internal sealed class ClioSignInAttempt(ClioSsoServices s)
         s.Audit.Record(AuthEventType.ClioSsoFailed, UserId, FirmId, details: details);
         await s.Db.SaveChangesAsync(cancellationToken);
         s.Logger.LogWarning("Clio SSO refused ({Status}): {Reason}", status, reason);
+        if (ReturnTo is { } returnTo)
+        {
+            // Back to the app, which shows the error; a refusal never carries a code.
+            s.Http.Response.Headers.CacheControl = "no-store";
+            return TypedResults.Redirect(QueryHelpers.AddQueryString(returnTo.AbsoluteUri, "error", reason));
+        }
+
         return TypedResults.Problem(title: "Sign-in with Clio failed", detail: detail, statusCode: status);
     }
 
@@ -108,7 +129,7 @@ internal sealed class ClioSignInAttempt(ClioSsoServices s)
 
     private static string NewSecret() => Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(32));
 
-    private static CookieOptions CookieOptions(HttpContext http, TimeSpan? maxAge) => new()
+    private static CookieOptions CookieOptions(HttpContext http, TimeSpan maxAge) => new()
     {
         HttpOnly = true,
         // Lax: the cookie rides along on Clio's top-level redirect back, never on cross-site subrequests.
@@ -123,8 +144,6 @@ internal sealed class ClioSignInAttempt(ClioSsoServices s)
     private static bool IsLocalHost(string host) =>
         string.Equals(host, "localhost", StringComparison.OrdinalIgnoreCase)
         || (IPAddress.TryParse(host, out var ip) && IPAddress.IsLoopback(ip));
-
-    private static void DeleteBindingCookie(HttpContext http) => http.Response.Cookies.Delete(BindingCookie, CookieOptions(http, null));
 }
 
 // The claimed row and its opened verifier (null when it does not open), or no row: unknown, used, or another browser's.

@@ -28,7 +28,7 @@ public static class ConsultantsApi
             return await s.Denials.ForbidAsync(null, "Only a firm's owners and admins look consultants up by referral code.", cancellationToken);
         }
 
-        var normalized = code.Trim().ToUpperInvariant();
+        var normalized = Text.NormalizeReferralCode(code);
         var profile = await s.Db.ConsultantProfiles
             .AsNoTracking()
             .Where(p => p.ReferralCode == normalized)

@@ -6,7 +6,7 @@ using SmarterFirms.Data.Encryption;
 
 namespace SmarterFirms.AuthApi.Notes;
 
-public sealed record NotesRequest([MaxLength(AssociationNotes.MaxLength)] string? Notes);
+public sealed record NotesRequest([MaxLength(AssociationNotes.MaxLength), MultiLine] string? Notes);
 
 public sealed record NotesResponse(string? Notes, DateTimeOffset UpdatedAt);
 

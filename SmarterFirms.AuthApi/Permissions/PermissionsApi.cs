@@ -1,7 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
-using Npgsql;
 using SmarterFirms.AuthApi.Access;
 using SmarterFirms.Data;
 using SmarterFirms.Data.Entities;
@@ -52,7 +51,9 @@ public static class PermissionsApi
             return invalid;
         }
 
-        if (request.ExpiresAt is { } expiresAt && expiresAt <= now)
+        // timestamptz takes UTC only: an offset the client chose is the same instant in UTC.
+        var expiresAt = request.ExpiresAt?.ToUniversalTime();
+        if (expiresAt <= now)
         {
             return Problems.Invalid("expiresAt", "Give a time in the future, or none for no expiry.");
         }
@@ -81,17 +82,17 @@ public static class PermissionsApi
             Id = Guid.CreateVersion7(), AssociationId = association.Id, FirmId = association.FirmId, Resource = request.Resource, Action = request.Action,
         }).Entity;
 
-        permission.ExpiresAt = request.ExpiresAt;
+        permission.ExpiresAt = expiresAt;
         permission.GrantedAt = now;
         permission.GrantedById = s.UserId;
         s.Audit.Record(AuthEventType.PermissionGranted, association.ConsultantId, association.FirmId, s.UserId,
-            new { associationId = association.Id, request.Resource, request.Action, request.ExpiresAt, replaced = !created });
+            new { associationId = association.Id, request.Resource, request.Action, expiresAt, replaced = !created });
         try
         {
             await s.Db.SaveChangesAsync(cancellationToken);
             await transaction.CommitAsync(cancellationToken);
         }
-        catch (DbUpdateException e) when (e.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
+        catch (DbUpdateException e) when (e.IsUniqueViolation())
         {
             return Problems.Conflict("Granted concurrently", "The same permission was granted at the same moment; read the permissions again.");
         }

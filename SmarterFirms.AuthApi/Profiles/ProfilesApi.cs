@@ -1,7 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
-using Npgsql;
 using SmarterFirms.AuthApi.Access;
 using SmarterFirms.Data;
 
@@ -15,7 +14,7 @@ public sealed record ProfileResponse(
 public sealed record ProfileRequest(
     [Required, MaxLength(200)] string Name,
     [MaxLength(200)] string? Organization,
-    [MaxLength(4000)] string? Bio,
+    [MaxLength(4000), MultiLine] string? Bio,
     [MaxLength(100)] string? Specialty,
     [MaxLength(200)] string? Headline,
     [MaxLength(500)] string? Website,
@@ -97,7 +96,7 @@ public static class ProfilesApi
                 return TypedResults.Ok(new ReferralCodeResponse(profile.ReferralCode));
             }
             catch (DbUpdateException e) when (attempt < CodeAttempts
-                && e.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
+                && e.IsUniqueViolation())
             {
                 s.Db.ChangeTracker.Clear(); // a 1 in 2^60 collision: draw again
             }

@@ -9,6 +9,9 @@ public class ClioAuthorizationRequest
     public required byte[] BrowserBindingHash { get; set; }
     public required string CodeVerifier { get; set; }
     public required string Region { get; set; }
+
+    // Where the browser goes back to with a one-time code (one of Clio:ReturnUrls); null: the callback answers JSON.
+    public string? ReturnTo { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset ExpiresAt { get; set; }
 }

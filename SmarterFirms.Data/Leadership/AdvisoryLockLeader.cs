@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Npgsql;
+using OpenTelemetry;
 
 namespace SmarterFirms.Data.Leadership;
 
@@ -48,8 +49,11 @@ public sealed class AdvisoryLockLeader(string connectionString, long lockKey, st
         }
     }
 
+    // The election's own statements (a try every RetryInterval on every replica) are not traced: they would bury
+    // the requests in the dashboard's trace list. The work `lead` does is traced as usual.
     private async Task<NpgsqlConnection> OpenAsync(CancellationToken cancellationToken)
     {
+        using var untraced = SuppressInstrumentationScope.Begin();
         // Its own connection outside the pool: the lock must not travel with a pooled connection to other work.
         var builder = new NpgsqlConnectionStringBuilder(connectionString)
         {
@@ -64,6 +68,7 @@ public sealed class AdvisoryLockLeader(string connectionString, long lockKey, st
 
     private async Task<bool> TryLockAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
+        using var untraced = SuppressInstrumentationScope.Begin();
         await using var command = new NpgsqlCommand("SELECT pg_try_advisory_lock(@key)", connection);
         command.Parameters.AddWithValue("key", lockKey);
         return (bool)(await command.ExecuteScalarAsync(cancellationToken))!;
@@ -101,6 +106,7 @@ public sealed class AdvisoryLockLeader(string connectionString, long lockKey, st
             while (!leadership.IsCancellationRequested)
             {
                 await Task.Delay(RetryInterval, time, leadership.Token);
+                using var untraced = SuppressInstrumentationScope.Begin();
                 await using var probe = new NpgsqlCommand("SELECT 1", connection);
                 await probe.ExecuteScalarAsync(leadership.Token);
             }

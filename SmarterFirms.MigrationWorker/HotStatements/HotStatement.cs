@@ -10,7 +10,7 @@ internal sealed record HotStatementSample(
     string ReferralCode, string Email);
 
 // One statement the API sends on a hot path, exactly as it sends it (EF Core's SQL or the raw SQL, with $n
-// parameters), the tenant settings it runs under, and the most rows its plan may estimate.
+// parameters, a value or an NpgsqlParameter where the API types it), the tenant settings it runs under, and the most rows its plan may estimate.
 internal sealed record HotStatement(
     string Name,
     string Sql,

@@ -1,3 +1,6 @@
+using Npgsql;
+using NpgsqlTypes;
+
 namespace SmarterFirms.MigrationWorker.HotStatements;
 
 // The API's hot statements as pg_stat_statements records them (EF Core 10 / Npgsql 10 output, literals kept where EF
@@ -53,7 +56,8 @@ internal static class HotStatementCatalog
             "SELECT u.id, u.auth_method, u.bio, u.created_at, u.email, u.failed_sign_in_count, u.firm_id, u.has_clio_connection, " +
             "u.last_sign_in_at, u.lockout_end, u.name, u.organization, u.password_hash, u.role, u.type, u.updated_at " +
             "FROM users AS u WHERE u.email = $1 LIMIT $2",
-            s => [s.Email, 2],
+            // EF Core types the parameter as the column's citext: a text parameter could not use ix_users_email.
+            s => [new NpgsqlParameter { Value = s.Email, NpgsqlDbType = NpgsqlDbType.Citext }, 2],
             _ => (null, null), 2),
         new("firm's associations",
             $"SELECT {AssociationColumns} {AssociationJoins} WHERE f.firm_id = $1 ORDER BY f.invited_at DESC, f.id",

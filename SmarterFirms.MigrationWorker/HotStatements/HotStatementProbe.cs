@@ -107,7 +107,7 @@ internal sealed class HotStatementProbe(string ownerConnectionString)
         var command = new NpgsqlCommand(sql, connection, transaction);
         foreach (var value in parameters)
         {
-            command.Parameters.Add(new NpgsqlParameter { Value = value });
+            command.Parameters.Add(value as NpgsqlParameter ?? new NpgsqlParameter { Value = value });
         }
 
         return command;

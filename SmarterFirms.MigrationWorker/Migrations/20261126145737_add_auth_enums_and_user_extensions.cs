@@ -19,7 +19,7 @@ namespace SmarterFirms.MigrationWorker.Migrations
             migrationBuilder.AlterDatabase()
                 .Annotation("Npgsql:Enum:access_level", "FULL_ACCESS,LIMITED_ACCESS,READ_ONLY")
                 .Annotation("Npgsql:Enum:association_status", "ACTIVE,PENDING,REVOKED")
-                .Annotation("Npgsql:Enum:auth_event_type", "ACCESS_DENIED,ACCESS_LEVEL_CHANGED,ACCOUNT_LOCKED,ACCOUNT_UNLOCKED,ASSOCIATION_ACCEPTED,ASSOCIATION_DECLINED,ASSOCIATION_INVITED,ASSOCIATION_REVOKED,AUDIT_EXPORTED,AUDIT_PURGED,AUDIT_RETENTION_CHANGED,CLIO_LINKED,CLIO_SSO_FAILED,LEGAL_HOLD_CHANGED,PASSWORD_CHANGED,PERMISSION_GRANTED,PERMISSION_REVOKED,REFERRAL_CODE_ROTATED,REGISTERED,SIGNED_OUT,SIGN_IN_FAILED,SIGN_IN_SUCCEEDED,TOKEN_REFRESHED,TOKEN_REUSE_DETECTED")
+                .Annotation("Npgsql:Enum:auth_event_type", "ACCESS_DENIED,ACCESS_LEVEL_CHANGED,ACCOUNT_LOCKED,ACCOUNT_UNLOCKED,ASSOCIATION_ACCEPTED,ASSOCIATION_DECLINED,ASSOCIATION_INVITED,ASSOCIATION_REVOKED,AUDIT_EXPORTED,AUDIT_PURGED,AUDIT_RETENTION_CHANGED,CLIO_CODE_EXCHANGED,CLIO_CODE_EXCHANGE_FAILED,CLIO_DISCONNECTED,CLIO_LINKED,CLIO_SSO_FAILED,LEGAL_HOLD_CHANGED,PASSWORD_CHANGED,PERMISSION_GRANTED,PERMISSION_REVOKED,REFERRAL_CODE_ROTATED,REGISTERED,SIGNED_OUT,SIGN_IN_FAILED,SIGN_IN_SUCCEEDED,TOKEN_REFRESHED,TOKEN_REUSE_DETECTED")
                 .Annotation("Npgsql:Enum:auth_method", "CLIO_SSO,LOCAL")
                 .Annotation("Npgsql:Enum:firm_role", "ADMIN,MEMBER,OWNER")
                 .Annotation("Npgsql:Enum:user_type", "CONSULTANT,LAW_FIRM_USER")
@@ -138,6 +138,7 @@ namespace SmarterFirms.MigrationWorker.Migrations
                     browser_binding_hash = table.Column<byte[]>(type: "bytea", nullable: false),
                     code_verifier = table.Column<string>(type: "character varying(128)", maxLength: 128, nullable: false),
                     region = table.Column<string>(type: "character varying(8)", maxLength: 8, nullable: false),
+                    return_to = table.Column<string>(type: "character varying(2048)", maxLength: 2048, nullable: true),
                     created_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false, defaultValueSql: "now()"),
                     expires_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
                 },
@@ -268,8 +269,51 @@ namespace SmarterFirms.MigrationWorker.Migrations
                 table: "user_sessions",
                 column: "user_id");
 
+            migrationBuilder.CreateTable(
+                name: "clio_sign_in_codes",
+                columns: table => new
+                {
+                    id = table.Column<Guid>(type: "uuid", nullable: false),
+                    code_hash = table.Column<byte[]>(type: "bytea", nullable: false),
+                    browser_binding_hash = table.Column<byte[]>(type: "bytea", nullable: false),
+                    user_id = table.Column<Guid>(type: "uuid", nullable: false),
+                    created_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false, defaultValueSql: "now()"),
+                    expires_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_clio_sign_in_codes", x => x.id);
+                    table.CheckConstraint("ck_clio_sign_in_codes_code_hash", "octet_length(code_hash) = 32");
+                    table.ForeignKey(
+                        name: "fk_clio_sign_in_codes_users_user_id",
+                        column: x => x.user_id,
+                        principalTable: "users",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.Cascade);
+                },
+                comment: "One-time codes of finished browser Clio sign-ins, by SHA-256: single use, a minute, one browser.");
+
+            migrationBuilder.CreateIndex(
+                name: "ix_clio_sign_in_codes_code_hash",
+                table: "clio_sign_in_codes",
+                column: "code_hash",
+                unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "ix_clio_sign_in_codes_expires_at",
+                table: "clio_sign_in_codes",
+                column: "expires_at");
+
+            migrationBuilder.CreateIndex(
+                name: "ix_clio_sign_in_codes_user_id",
+                table: "clio_sign_in_codes",
+                column: "user_id");
+
             migrationBuilder.GrantToAppRole("SELECT, INSERT, UPDATE, DELETE",
                 "user_sessions", "refresh_tokens", "clio_connections", "clio_authorization_requests");
+
+            // A one-time code is written once and used up (deleted) once: never updated.
+            migrationBuilder.GrantToAppRole("SELECT, INSERT, DELETE", "clio_sign_in_codes");
 
             // A user's Clio tokens are theirs alone: reachable only with that user and their firm set.
             migrationBuilder.EnableRowLevelSecurity("clio_connections");
@@ -282,6 +326,7 @@ namespace SmarterFirms.MigrationWorker.Migrations
         protected override void Down(MigrationBuilder migrationBuilder)
         {
             // Consultants cannot exist in the baseline schema (every user has a firm and a role).
+            migrationBuilder.DropTable(name: "clio_sign_in_codes");
             migrationBuilder.DropTable(name: "refresh_tokens");
             migrationBuilder.DropTable(name: "user_sessions");
             migrationBuilder.DisableRowLevelSecurity("clio_connections", "clio_connections_own_link");
@@ -351,7 +396,7 @@ namespace SmarterFirms.MigrationWorker.Migrations
                 .Annotation("Npgsql:PostgresExtension:citext", ",,")
                 .OldAnnotation("Npgsql:Enum:access_level", "FULL_ACCESS,LIMITED_ACCESS,READ_ONLY")
                 .OldAnnotation("Npgsql:Enum:association_status", "ACTIVE,PENDING,REVOKED")
-                .OldAnnotation("Npgsql:Enum:auth_event_type", "ACCESS_DENIED,ACCESS_LEVEL_CHANGED,ACCOUNT_LOCKED,ACCOUNT_UNLOCKED,ASSOCIATION_ACCEPTED,ASSOCIATION_DECLINED,ASSOCIATION_INVITED,ASSOCIATION_REVOKED,AUDIT_EXPORTED,AUDIT_PURGED,AUDIT_RETENTION_CHANGED,CLIO_LINKED,CLIO_SSO_FAILED,LEGAL_HOLD_CHANGED,PASSWORD_CHANGED,PERMISSION_GRANTED,PERMISSION_REVOKED,REFERRAL_CODE_ROTATED,REGISTERED,SIGNED_OUT,SIGN_IN_FAILED,SIGN_IN_SUCCEEDED,TOKEN_REFRESHED,TOKEN_REUSE_DETECTED")
+                .OldAnnotation("Npgsql:Enum:auth_event_type", "ACCESS_DENIED,ACCESS_LEVEL_CHANGED,ACCOUNT_LOCKED,ACCOUNT_UNLOCKED,ASSOCIATION_ACCEPTED,ASSOCIATION_DECLINED,ASSOCIATION_INVITED,ASSOCIATION_REVOKED,AUDIT_EXPORTED,AUDIT_PURGED,AUDIT_RETENTION_CHANGED,CLIO_CODE_EXCHANGED,CLIO_CODE_EXCHANGE_FAILED,CLIO_DISCONNECTED,CLIO_LINKED,CLIO_SSO_FAILED,LEGAL_HOLD_CHANGED,PASSWORD_CHANGED,PERMISSION_GRANTED,PERMISSION_REVOKED,REFERRAL_CODE_ROTATED,REGISTERED,SIGNED_OUT,SIGN_IN_FAILED,SIGN_IN_SUCCEEDED,TOKEN_REFRESHED,TOKEN_REUSE_DETECTED")
                 .OldAnnotation("Npgsql:Enum:auth_method", "CLIO_SSO,LOCAL")
                 .OldAnnotation("Npgsql:Enum:firm_role", "ADMIN,MEMBER,OWNER")
                 .OldAnnotation("Npgsql:Enum:user_type", "CONSULTANT,LAW_FIRM_USER")

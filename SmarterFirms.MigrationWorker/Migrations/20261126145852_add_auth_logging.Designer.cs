@@ -27,7 +27,7 @@ namespace SmarterFirms.MigrationWorker.Migrations
 
             NpgsqlModelBuilderExtensions.HasPostgresEnum(modelBuilder, "access_level", new[] { "FULL_ACCESS", "LIMITED_ACCESS", "READ_ONLY" });
             NpgsqlModelBuilderExtensions.HasPostgresEnum(modelBuilder, "association_status", new[] { "ACTIVE", "PENDING", "REVOKED" });
-            NpgsqlModelBuilderExtensions.HasPostgresEnum(modelBuilder, "auth_event_type", new[] { "ACCESS_DENIED", "ACCESS_LEVEL_CHANGED", "ACCOUNT_LOCKED", "ACCOUNT_UNLOCKED", "ASSOCIATION_ACCEPTED", "ASSOCIATION_DECLINED", "ASSOCIATION_INVITED", "ASSOCIATION_REVOKED", "AUDIT_EXPORTED", "AUDIT_PURGED", "AUDIT_RETENTION_CHANGED", "CLIO_LINKED", "CLIO_SSO_FAILED", "LEGAL_HOLD_CHANGED", "PASSWORD_CHANGED", "PERMISSION_GRANTED", "PERMISSION_REVOKED", "REFERRAL_CODE_ROTATED", "REGISTERED", "SIGNED_OUT", "SIGN_IN_FAILED", "SIGN_IN_SUCCEEDED", "TOKEN_REFRESHED", "TOKEN_REUSE_DETECTED" });
+            NpgsqlModelBuilderExtensions.HasPostgresEnum(modelBuilder, "auth_event_type", new[] { "ACCESS_DENIED", "ACCESS_LEVEL_CHANGED", "ACCOUNT_LOCKED", "ACCOUNT_UNLOCKED", "ASSOCIATION_ACCEPTED", "ASSOCIATION_DECLINED", "ASSOCIATION_INVITED", "ASSOCIATION_REVOKED", "AUDIT_EXPORTED", "AUDIT_PURGED", "AUDIT_RETENTION_CHANGED", "CLIO_CODE_EXCHANGED", "CLIO_CODE_EXCHANGE_FAILED", "CLIO_DISCONNECTED", "CLIO_LINKED", "CLIO_SSO_FAILED", "LEGAL_HOLD_CHANGED", "PASSWORD_CHANGED", "PERMISSION_GRANTED", "PERMISSION_REVOKED", "REFERRAL_CODE_ROTATED", "REGISTERED", "SIGNED_OUT", "SIGN_IN_FAILED", "SIGN_IN_SUCCEEDED", "TOKEN_REFRESHED", "TOKEN_REUSE_DETECTED" });
             NpgsqlModelBuilderExtensions.HasPostgresEnum(modelBuilder, "auth_method", new[] { "CLIO_SSO", "LOCAL" });
             NpgsqlModelBuilderExtensions.HasPostgresEnum(modelBuilder, "firm_role", new[] { "ADMIN", "MEMBER", "OWNER" });
             NpgsqlModelBuilderExtensions.HasPostgresEnum(modelBuilder, "user_type", new[] { "CONSULTANT", "LAW_FIRM_USER" });
@@ -243,6 +243,11 @@ namespace SmarterFirms.MigrationWorker.Migrations
                         .HasColumnType("character varying(8)")
                         .HasColumnName("region");
 
+                    b.Property<string>("ReturnTo")
+                        .HasMaxLength(2048)
+                        .HasColumnType("character varying(2048)")
+                        .HasColumnName("return_to");
+
                     b.Property<byte[]>("StateHash")
                         .IsRequired()
                         .HasColumnType("bytea")
@@ -322,6 +327,58 @@ namespace SmarterFirms.MigrationWorker.Migrations
                     b.ToTable("clio_connections", null, t =>
                         {
                             t.HasComment("Law-firm users' Clio links; tokens envelope-encrypted.");
+                        });
+                });
+
+            modelBuilder.Entity("SmarterFirms.Data.Entities.ClioSignInCode", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<byte[]>("BrowserBindingHash")
+                        .IsRequired()
+                        .HasColumnType("bytea")
+                        .HasColumnName("browser_binding_hash");
+
+                    b.Property<byte[]>("CodeHash")
+                        .IsRequired()
+                        .HasColumnType("bytea")
+                        .HasColumnName("code_hash");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at")
+                        .HasDefaultValueSql("now()");
+
+                    b.Property<DateTimeOffset>("ExpiresAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("expires_at");
+
+                    b.Property<Guid>("UserId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("user_id");
+
+                    b.HasKey("Id")
+                        .HasName("pk_clio_sign_in_codes");
+
+                    b.HasIndex("CodeHash")
+                        .IsUnique()
+                        .HasDatabaseName("ix_clio_sign_in_codes_code_hash");
+
+                    b.HasIndex("ExpiresAt")
+                        .HasDatabaseName("ix_clio_sign_in_codes_expires_at");
+
+                    b.HasIndex("UserId")
+                        .HasDatabaseName("ix_clio_sign_in_codes_user_id");
+
+                    b.ToTable("clio_sign_in_codes", null, t =>
+                        {
+                            t.HasComment("One-time codes of finished browser Clio sign-ins, by SHA-256: single use, a minute, one browser.");
+
+                            t.HasCheckConstraint("ck_clio_sign_in_codes_code_hash", "octet_length(code_hash) = 32");
                         });
                 });
 
@@ -867,6 +924,16 @@ namespace SmarterFirms.MigrationWorker.Migrations
                         .HasConstraintName("fk_clio_connections_users_user_id");
 
                     b.Navigation("User");
+                });
+
+            modelBuilder.Entity("SmarterFirms.Data.Entities.ClioSignInCode", b =>
+                {
+                    b.HasOne("SmarterFirms.Data.Entities.User", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_clio_sign_in_codes_users_user_id");
                 });
 
             modelBuilder.Entity("SmarterFirms.Data.Entities.ConsultantPermission", b =>

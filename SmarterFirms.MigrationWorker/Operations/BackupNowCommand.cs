@@ -3,7 +3,7 @@ using Microsoft.EntityFrameworkCore;
 namespace SmarterFirms.MigrationWorker.Operations;
 
 // `backup`: the pre-migration backup on demand (the dashboard's "Back up now"), named after the current phase.
-internal sealed class BackupNowCommand(DatabaseBackup backup, ILogger<BackupNowCommand> logger)
+internal sealed class BackupNowCommand(DatabaseBackup backup, IConfiguration configuration, ILogger<BackupNowCommand> logger)
 {
     public async Task<int> RunAsync(WorkerRun run)
     {
@@ -14,7 +14,7 @@ internal sealed class BackupNowCommand(DatabaseBackup backup, ILogger<BackupNowC
         }
 
         var current = await MigrationHistory.CurrentAsync(run.Db, run.CancellationToken);
-        var file = await backup.TakeAsync(run.Db.Database.GetConnectionString()!, current is null ? "empty" : Phases.NameOf(current), run.CancellationToken);
+        var file = await backup.TakeAsync(configuration.GetConnectionString(Data.AuthDatabase.ConnectionName)!, current is null ? "empty" : Phases.NameOf(current), run.CancellationToken);
         Console.WriteLine(file);
         return MigrationRunner.Done;
     }

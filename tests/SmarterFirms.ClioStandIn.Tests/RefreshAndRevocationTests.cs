@@ -84,4 +84,26 @@ public sealed class RefreshAndRevocationTests
 
         Assert.Equal(HttpStatusCode.Unauthorized, deauthorize.StatusCode);
     }
+
+    [Fact]
+    public async Task TheAccessTokenLifetimeIsConfigurableSoARefreshCanBeWatched()
+    {
+        await using var standIn = await StandIn.StartAsync("--ClioStandIn:AccessTokenLifetime=00:05:30");
+        var tokens = await standIn.SignInAsync("member@harborvale.example");
+        Assert.Equal(330, tokens.ExpiresIn);
+
+        standIn.Clock.Advance(TimeSpan.FromSeconds(329));
+        using (var stillValid = await standIn.WhoAmIAsync(tokens.AccessToken))
+        {
+            Assert.Equal(HttpStatusCode.OK, stillValid.StatusCode);
+        }
+
+        using var refreshed = await standIn.RefreshAsync(tokens.RefreshToken);
+        var renewed = await StandIn.ReadTokensAsync(refreshed);
+        Assert.Equal(330, renewed.ExpiresIn);
+        standIn.Clock.Advance(TimeSpan.FromSeconds(1));
+        using var expired = await standIn.WhoAmIAsync(tokens.AccessToken);
+        using var current = await standIn.WhoAmIAsync(renewed.AccessToken);
+        Assert.Equal((HttpStatusCode.Unauthorized, HttpStatusCode.OK), (expired.StatusCode, current.StatusCode));
+    }
 }

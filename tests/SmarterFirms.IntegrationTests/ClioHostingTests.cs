@@ -75,6 +75,21 @@ public sealed class ClioHostingTests(AppHostFixture fixture)
         Assert.EndsWith("/auth/clio/login?region=us", signIn.Url, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task ClioSettingsGivenToTheAppHostReachTheApiAndTheStandInsTokenLifetimeReachesTheStandIn()
+    {
+        await using var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.SmarterFirms_AppHost>(
+            ["Postgres:Mode=local", "Clio:ReturnUrls:0=https://app.example.com/signed-in", "Clio:RefreshAhead=00:10:00",
+             "ClioStandIn:AccessTokenLifetime=00:05:30"], Ct);
+
+        var api = await EnvironmentAsync(builder, "authapi");
+        var standIn = await EnvironmentAsync(builder, "clio");
+        Assert.Equal("https://app.example.com/signed-in", api["Clio__ReturnUrls__0"]);
+        Assert.Equal("00:10:00", api["Clio__RefreshAhead"]);
+        Assert.Equal("00:05:30", standIn["ClioStandIn__AccessTokenLifetime"]);
+        Assert.False(api.ContainsKey("ClioStandIn__AccessTokenLifetime"));
+    }
+
     // What the running stack handed the resource, values resolved.
     private async Task<IReadOnlyDictionary<string, string>> ResolvedEnvironmentAsync(IResource resource)
     {

@@ -81,6 +81,21 @@ public sealed class ClioSsoProcessTests(AppHostFixture fixture)
     }
 
     [Fact]
+    public async Task AReturnUrlThatIsNotHttpsOrCarriesAQueryStopsTheApiAtStartAndSaysWhy()
+    {
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => AuthApiProcess.StartAsync(fixture, new Dictionary<string, string>(ClioSettings())
+        {
+            ["Clio__ReturnUrls__0"] = "http://app.example.com/signed-in",
+            ["Clio__ReturnUrls__1"] = "https://app.example.com/signed-in?next=1",
+            ["Clio__RefreshAhead"] = "00:00:00",
+        }));
+
+        Assert.Contains("Clio:ReturnUrls:0 must be an absolute https URL", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Clio:ReturnUrls:1 must be an absolute https URL", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Clio:RefreshAhead must be positive", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task WhenClioCannotBeReachedTheCallbackAnswers502AtOnceAndChangesNothing()
     {
         int deadPort;

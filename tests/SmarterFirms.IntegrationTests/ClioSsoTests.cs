@@ -77,7 +77,8 @@ public sealed class ClioSsoTests(AppHostFixture fixture)
         Assert.Contains("no-store", response.Headers.CacheControl?.ToString());
         var tokens = (await response.Content.ReadFromJsonAsync<TokenPair>(Ct))!;
         Assert.Equal("Bearer", tokens.TokenType);
-        Assert.Null(browser.BindingCookie(Api));
+        // The cookie binds the browser, not one attempt: it stays for other tabs' sign-ins and one-time codes.
+        Assert.NotNull(browser.BindingCookie(Api));
 
         using var meResponse = await fixture.Api.SendAsync(HttpMethod.Get, "/me", tokens.AccessToken);
         var me = await meResponse.Content.ReadFromJsonAsync<JsonElement>(Ct);

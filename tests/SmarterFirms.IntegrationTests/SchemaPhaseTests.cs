@@ -52,12 +52,15 @@ public sealed class SchemaPhaseTests(AppHostFixture fixture) : IAsyncLifetime
         await MigrateAsync("migrate", Phase1);
         var schema = await SchemaFacts.ReadAsync(_db);
 
-        // Beyond the plan, what sign-in needs: sessions, refresh tokens, Clio links and pending SSO attempts.
-        Assert.Equal(new HashSet<string> { "firms", "users", "user_sessions", "refresh_tokens", "clio_connections", "clio_authorization_requests" }, schema.Tables);
+        // Beyond the plan, what sign-in needs: sessions, refresh tokens, Clio links, pending SSO attempts and one-time codes.
+        Assert.Equal(new HashSet<string> { "firms", "users", "user_sessions", "refresh_tokens", "clio_connections", "clio_authorization_requests", "clio_sign_in_codes" }, schema.Tables);
         Assert.Contains("refresh_tokens(token_hash) unique", schema.Indexes);
         Assert.Contains("clio_connections(clio_user_id) unique", schema.Indexes);
         Assert.Contains("refresh_tokens.session_id -> user_sessions CASCADE", schema.ForeignKeys);
         Assert.Contains("user_sessions.user_id -> users CASCADE", schema.ForeignKeys);
+        Assert.Contains("clio_sign_in_codes(code_hash) unique", schema.Indexes);
+        Assert.Contains("clio_sign_in_codes.user_id -> users CASCADE", schema.ForeignKeys);
+        schema.AssertColumn("clio_authorization_requests", "return_to", "character varying", nullable: true);
         schema.AssertColumn("clio_connections", "access_token", "bytea", nullable: false);
         Assert.Equal(new HashSet<string> { "LAW_FIRM_USER", "CONSULTANT" }, schema.Enums["user_type"]);
         Assert.Equal(new HashSet<string> { "CLIO_SSO", "LOCAL" }, schema.Enums["auth_method"]);
@@ -69,6 +72,7 @@ public sealed class SchemaPhaseTests(AppHostFixture fixture) : IAsyncLifetime
                 "SIGN_IN_SUCCEEDED", "SIGN_IN_FAILED", "ACCOUNT_LOCKED", "SIGNED_OUT", "TOKEN_REFRESHED", "TOKEN_REUSE_DETECTED",
                 "PASSWORD_CHANGED", "REGISTERED", "CLIO_LINKED", "ASSOCIATION_INVITED", "ASSOCIATION_ACCEPTED",
                 "ASSOCIATION_REVOKED", "ACCESS_LEVEL_CHANGED", "PERMISSION_GRANTED", "PERMISSION_REVOKED", "ACCESS_DENIED",
+                "CLIO_CODE_EXCHANGED", "CLIO_CODE_EXCHANGE_FAILED", "CLIO_DISCONNECTED",
             },
             schema.Enums["auth_event_type"].ToHashSet());
 

@@ -53,12 +53,12 @@ internal sealed class StandIn : IAsyncDisposable
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    public static async Task<StandIn> StartAsync()
+    public static async Task<StandIn> StartAsync(params string[] settings)
     {
         var clock = new FakeTimeProvider(new DateTimeOffset(2026, 3, 2, 9, 0, 0, TimeSpan.Zero));
         var logs = new FakeLogCollector();
         var app = ClioStandInApp.Build(
-            ["--urls=http://127.0.0.1:0", .. ClientArguments],
+            ["--urls=http://127.0.0.1:0", .. ClientArguments, .. settings],
             builder =>
             {
                 builder.Services.AddSingleton<TimeProvider>(clock);

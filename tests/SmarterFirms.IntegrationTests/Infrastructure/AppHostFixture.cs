@@ -16,6 +16,10 @@ public sealed class AppHostFixture : IAsyncLifetime
 
     public DistributedApplication App { get; private set; } = null!;
 
+    // Where the AppHost's local mode puts the worker's backups and reports: beside the data folder.
+    public string BackupDirectory => _dataDirectory + "-backups";
+    public string ReportsDirectory => _dataDirectory + "-reports";
+
     // authdb as the owner role (what the migration worker uses).
     public string OwnerConnectionString { get; private set; } = "";
 
@@ -34,6 +38,9 @@ public sealed class AppHostFixture : IAsyncLifetime
     public string ClioClientSecret { get; private set; } = "";
     public string EncryptionMasterKey { get; private set; } = "";
 
+    // The web app browser sign-ins may return to (Clio:ReturnUrls:0 of the shared API).
+    public const string ClioReturnUrl = "http://localhost:3000/signed-in";
+
     // The callback registered with the stand-in: where it sends every browser back, whichever API process started.
     public Uri ClioRedirectUri => new(Api.BaseAddress!, "/auth/clio/callback");
 
@@ -41,7 +48,9 @@ public sealed class AppHostFixture : IAsyncLifetime
     {
         using var cts = new CancellationTokenSource(StartTimeout);
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.SmarterFirms_AppHost>(
-            ["Postgres:Mode=local", $"Postgres:DataDirectory={_dataDirectory}", "Postgres:Durable=false"], cts.Token);
+            ["Postgres:Mode=local", $"Postgres:DataDirectory={_dataDirectory}", "Postgres:Durable=false",
+             // Clio settings pass through the AppHost: a web app to return to, and a refresher that looks every second.
+             $"Clio:ReturnUrls:0={ClioReturnUrl}", "Clio:RefreshInterval=00:00:01"], cts.Token);
 
         // The testing builder points OTLP at a port nobody listens on; exporter retries slow every exit.
         foreach (var resource in builder.Resources.OfType<IResourceWithEnvironment>())
@@ -55,6 +64,16 @@ public sealed class AppHostFixture : IAsyncLifetime
             .WithEnvironment("RateLimiting__SignIn__PermitLimit", "100000")
             .WithEnvironment("RateLimiting__Registration__PermitLimit", "100000")
             .WithEnvironment("RateLimiting__ReferralLookup__PermitLimit", "100000");
+        // The dashboard's seed-volume stays small here: large enough that a sequential scan of auth_logs,
+        // consultant_permissions or users would be the wrong plan, small enough to load in seconds.
+        builder.CreateResourceBuilder(builder.Resources.OfType<ProjectResource>().Single(r => r.Name == "migrations"))
+            .WithEnvironment("Volume__Firms", "500")
+            .WithEnvironment("Volume__Users", "12000")
+            .WithEnvironment("Volume__Consultants", "1000")
+            .WithEnvironment("Volume__Associations", "5000")
+            .WithEnvironment("Volume__Permissions", "20000")
+            .WithEnvironment("Volume__AuthLogs", "20000")
+            .WithEnvironment("Volume__ChunkRows", "5000");
         ClioTestUsers.AddTo(builder.CreateResourceBuilder(builder.Resources.OfType<ProjectResource>().Single(r => r.Name == "clio")));
 
         App = await builder.BuildAsync(cts.Token);
@@ -90,17 +109,11 @@ public sealed class AppHostFixture : IAsyncLifetime
         ClioStandIn?.Dispose();
         if (App is not null)
         {
-            if (Environment.GetEnvironmentVariable("DUMP_PGSS") is { } dump)
-            {
-                await Sql.ExecuteAsync(OwnerConnectionString, "CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
-                var lines = await Sql.LinesAsync(OwnerConnectionString, "SELECT calls, replace(replace(query, E'\\n', ' '), E'\\r', ' ') FROM pg_stat_statements s JOIN pg_roles r ON r.oid = s.userid WHERE r.rolname = 'smarterfirms_app' ORDER BY calls DESC");
-                await File.WriteAllLinesAsync(dump, lines);
-            }
             await App.StopAsync();
             await App.DisposeAsync();
         }
 
-        foreach (var directory in new[] { _dataDirectory, _dataDirectory + "-backups" })
+        foreach (var directory in new[] { _dataDirectory, BackupDirectory, ReportsDirectory })
         {
             if (Directory.Exists(directory))
             {

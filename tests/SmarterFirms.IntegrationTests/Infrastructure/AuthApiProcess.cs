@@ -12,6 +12,7 @@ public sealed class AuthApiProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly StringBuilder _output = new();
+    private int _disposed;
 
     private AuthApiProcess(Process process, Uri address)
     {
@@ -99,8 +100,14 @@ public sealed class AuthApiProcess : IAsyncDisposable
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
+    // Idempotent: a test may stop a replica early and still dispose it at the end.
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         Client.Dispose();
         if (!_process.HasExited)
         {

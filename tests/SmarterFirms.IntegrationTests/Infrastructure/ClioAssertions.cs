@@ -20,7 +20,8 @@ public static class ClioAssertions
     }
 
     // Everything a Clio sign-in could have changed for this browser and this email: the user row and its Clio link,
-    // and any session or non-failure audit row this browser caused. Stable while other tests run alongside.
+    // and any session or non-failure audit row this browser caused (a refusal writes only its failure row). Stable while
+    // other tests run alongside.
     public static async Task<List<string>> StateAsync(AppHostFixture fixture, ClioBrowser browser, string email)
     {
         var (e, ua) = (Quote(email), Quote(browser.UserAgent));
@@ -32,7 +33,7 @@ public static class ClioAssertions
             UNION ALL
             SELECT 'sessions from this browser ' || count(*) FROM user_sessions WHERE user_agent = '{ua}'
             UNION ALL
-            SELECT 'events from this browser ' || count(*) FROM auth_logs WHERE user_agent = '{ua}' AND event_type <> 'CLIO_SSO_FAILED'
+            SELECT 'events from this browser ' || count(*) FROM auth_logs WHERE user_agent = '{ua}' AND event_type NOT IN ('CLIO_SSO_FAILED', 'CLIO_CODE_EXCHANGE_FAILED')
             """);
     }
 

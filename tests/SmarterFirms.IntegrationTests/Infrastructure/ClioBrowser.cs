@@ -27,9 +27,10 @@ public sealed partial class ClioBrowser : IDisposable
     public async Task<HttpResponseMessage> GetAsync(Uri url) => await _http.GetAsync(url, Ct);
 
     // GET /auth/clio/login: the Clio authorize URL it redirects to (the binding cookie is now in this browser).
-    public async Task<Uri> StartAsync(Uri api, string region = "us")
+    public async Task<Uri> StartAsync(Uri api, string region = "us", string? returnTo = null)
     {
-        using var response = await GetAsync(new Uri(api, $"/auth/clio/login?region={region}"));
+        var login = $"/auth/clio/login?region={region}" + (returnTo is null ? "" : $"&returnTo={Uri.EscapeDataString(returnTo)}");
+        using var response = await GetAsync(new Uri(api, login));
         Assert.True(response.StatusCode == HttpStatusCode.Found, $"login answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(Ct)}");
         return response.Headers.Location!;
     }
@@ -60,6 +61,10 @@ public sealed partial class ClioBrowser : IDisposable
         Assert.True(response.StatusCode == HttpStatusCode.OK, $"callback answered {(int)response.StatusCode}: {await response.Content.ReadAsStringAsync(Ct)}");
         return (await response.Content.ReadFromJsonAsync<TokenPair>(Ct))!;
     }
+
+    // What the web app does with the one-time code, from this browser (its cookies ride along).
+    public async Task<HttpResponseMessage> ExchangeAsync(Uri api, string? code) =>
+        await _http.PostAsJsonAsync(new Uri(api, "/auth/clio/exchange"), new { code }, Ct);
 
     public string? BindingCookie(Uri api) => Cookies.GetCookies(new Uri(api, "/auth/clio/callback"))["sf_clio_binding"]?.Value;
 

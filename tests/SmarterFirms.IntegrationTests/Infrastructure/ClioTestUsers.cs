@@ -18,9 +18,17 @@ public static class ClioTestUsers
     public static readonly ClioTestUser TakenEmail = new(900106, "Rowan Hale", "rowan@lakesidefamilylaw.example", 1003);
     public static readonly ClioTestUser BadPaths = new(900107, "Quinn Reyes", "quinn@harborvale.example", 1001);
     public static readonly ClioTestUser ParallelHire = new(900108, "Sky Patel", "sky@northwindlegal.example", 1002);
+    public static readonly ClioTestUser ReturnsToApp = new(900109, "Rene Dubois", "rene@harborvale.example", 1001);
+    public static readonly ClioTestUser ManyTabs = new(900110, "Tess Alvarez", "tess@northwindlegal.example", 1002);
+    public static readonly ClioTestUser Refreshed = new(900111, "Remy Castillo", "remy@lakesidefamilylaw.example", 1003);
+    public static readonly ClioTestUser RevokedInClio = new(900112, "Vera Okafor", "vera@harborvale.example", 1001);
+    public static readonly ClioTestUser Disconnects = new(900113, "Dev Kapoor", "dev@northwindlegal.example", 1002);
 
     private static readonly ClioTestUser[] All =
-        [NewHarborValeHire, NewNorthwindHire, NewLakesideHire, OutsideFirm, ConsultantsEmail, TakenEmail, BadPaths, ParallelHire];
+    [
+        NewHarborValeHire, NewNorthwindHire, NewLakesideHire, OutsideFirm, ConsultantsEmail, TakenEmail, BadPaths, ParallelHire,
+        ReturnsToApp, ManyTabs, Refreshed, RevokedInClio, Disconnects,
+    ];
 
     private const int SeededUsers = 9;
     private const int SeededAccounts = 3;

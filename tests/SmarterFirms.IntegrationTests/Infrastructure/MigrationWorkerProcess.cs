@@ -13,6 +13,10 @@ public static class MigrationWorkerProcess
 {
     private static readonly string WorkerDll = FindWorker();
 
+    // The local master key every run gets unless a test passes its own: the security check of every migrate needs a
+    // key provider, and scratch databases hold only what tests encrypt themselves with this key.
+    public static readonly string MasterKey = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+
     public static Task<WorkerResult> RunAsync(string connectionString, params string[] args) =>
         RunAsync(connectionString, new Dictionary<string, string>(), args);
 
@@ -26,6 +30,7 @@ public static class MigrationWorkerProcess
         };
         start.Environment[$"ConnectionStrings__{AuthDatabase.ConnectionName}"] = connectionString;
         start.Environment["DOTNET_ENVIRONMENT"] = "Production";
+        start.Environment["Encryption__Local__MasterKey"] = MasterKey;
         start.Environment.Remove("OTEL_EXPORTER_OTLP_ENDPOINT");
         foreach (var (key, value) in environment)
         {

@@ -1,0 +1,115 @@
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Microsoft.Extensions.DependencyInjection;
+using SmarterFirms.IntegrationTests.Infrastructure;
+
+namespace SmarterFirms.IntegrationTests;
+
+// The dashboard's commands (DESIGN §9), run as the dashboard runs them, through ResourceCommandService on the
+// test AppHost; each asserts the effect of its CLI twin.
+public sealed class DashboardCommandTests(AppHostFixture fixture)
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private Task<ExecuteCommandResult> RunAsync(string resource, string command, params InteractionInput[] arguments) =>
+        fixture.App.Services.GetRequiredService<ResourceCommandService>()
+            .ExecuteCommandAsync(resource, command, new InteractionInputCollection(arguments), Ct);
+
+    private static void AssertSucceeded(ExecuteCommandResult result) =>
+        Assert.True(result.Success, $"{result.Message}\n{result.Data?.Value}");
+
+    [Fact]
+    public async Task SeedVolumeLoadsTheSizedDataSetOnceAndEveryHotStatementUsesItsIndexOnIt()
+    {
+        AssertSucceeded(await RunAsync("migrations", "seed-volume"));
+        const string counts = """
+            SELECT (SELECT count(*) FROM firms WHERE name LIKE 'Volume Firm %') || ' ' ||
+                   (SELECT count(*) FROM users WHERE email LIKE '%@volume.example') || ' ' ||
+                   (SELECT count(*) FROM firm_consultant_associations a JOIN firms f ON f.id = a.firm_id WHERE f.name LIKE 'Volume Firm %') || ' ' ||
+                   (SELECT count(*) FROM consultant_permissions WHERE id::text LIKE '%-70a5-%') || ' ' ||
+                   (SELECT count(*) FROM auth_logs WHERE user_agent = 'volume-seed')
+            """;
+        // 500 firms with 22 users each and 1,000 consultants; 10 associations per firm, 4 permissions each; 40 events per firm.
+        Assert.Equal("500 12000 5000 20000 20000", await Sql.ScalarAsync<string>(fixture.OwnerConnectionString, counts));
+
+        var again = await RunAsync("migrations", "seed-volume");
+        AssertSucceeded(again);
+        Assert.Contains("0 rows written", again.Data?.Value, StringComparison.Ordinal);
+        Assert.Equal("500 12000 5000 20000 20000", await Sql.ScalarAsync<string>(fixture.OwnerConnectionString, counts));
+
+        var check = await RunAsync("authapi", "check-indexes");
+        AssertSucceeded(check);
+        foreach (var name in new[] { "session check", "access check", "firm auth-log page", "user auth-log page", "referral lookup", "sign-in lookup" })
+        {
+            Assert.Contains($"| {name} |", check.Data?.Value, StringComparison.Ordinal);
+        }
+
+        Assert.DoesNotContain("| NO |", check.Data?.Value, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TopQueriesWritesAMarkdownReportOfTheBusiestStatements()
+    {
+        var before = Directory.Exists(fixture.ReportsDirectory) ? Directory.GetFiles(fixture.ReportsDirectory, "top-queries-*.md") : [];
+
+        AssertSucceeded(await RunAsync("migrations", "top-queries"));
+
+        var report = Assert.Single(Directory.GetFiles(fixture.ReportsDirectory, "top-queries-*.md").Except(before));
+        var markdown = await File.ReadAllTextAsync(report, Ct);
+        Assert.Contains("| # | statement | calls | total ms | mean ms | p95≈ ms | max ms | rows |", markdown, StringComparison.Ordinal);
+        Assert.Contains("FROM users", markdown, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task BackUpNowWritesADumpOfTheDatabase()
+    {
+        var before = Directory.Exists(fixture.BackupDirectory) ? Directory.GetFiles(fixture.BackupDirectory) : [];
+
+        AssertSucceeded(await RunAsync("migrations", "backup"));
+
+        var dump = Assert.Single(Directory.GetFiles(fixture.BackupDirectory).Except(before));
+        Assert.EndsWith(".dump", dump, StringComparison.Ordinal);
+        Assert.True(new FileInfo(dump).Length > 10_000);
+    }
+
+    [Fact]
+    public async Task MigrateAndRollBackToTheCurrentPhaseSucceedAndChangeNothing()
+    {
+        const string history = "SELECT string_agg(migration_id, ',' ORDER BY migration_id) FROM \"__EFMigrationsHistory\"";
+        var applied = await Sql.ScalarAsync<string>(fixture.OwnerConnectionString, history);
+        var latest = applied.Split(',')[^1];
+
+        AssertSucceeded(await RunAsync("migrations", "migrate"));
+        AssertSucceeded(await RunAsync("migrations", "rollback", Phase(latest[(latest.IndexOf('_', StringComparison.Ordinal) + 1)..])));
+
+        Assert.Equal(applied, await Sql.ScalarAsync<string>(fixture.OwnerConnectionString, history));
+    }
+
+    [Fact]
+    public async Task RollBackToAnUnknownPhaseFailsAndChangesNothing()
+    {
+        const string history = "SELECT string_agg(migration_id, ',' ORDER BY migration_id) FROM \"__EFMigrationsHistory\"";
+        var applied = await Sql.ScalarAsync<string>(fixture.OwnerConnectionString, history);
+
+        var result = await RunAsync("migrations", "rollback", Phase("no_such_phase"));
+
+        Assert.False(result.Success);
+        Assert.Equal(applied, await Sql.ScalarAsync<string>(fixture.OwnerConnectionString, history));
+    }
+
+    // Wired before their CLI exists: they fail with the worker's usage error until the command is added there.
+    [Theory]
+    [InlineData("migrations", "restore")]
+    [InlineData("migrations", "security-check")]
+    [InlineData("authapi", "verify-audit")]
+    [InlineData("authapi", "seal-now")]
+    public async Task ACommandWhoseCliIsNotThereYetFailsClearly(string resource, string command)
+    {
+        var result = await RunAsync(resource, command);
+
+        Assert.False(result.Success);
+        Assert.Contains("exited with 2", result.Message, StringComparison.Ordinal);
+    }
+
+    private static InteractionInput Phase(string phase) => new() { Name = "phase", InputType = InputType.Text, Value = phase };
+}
