@@ -16,6 +16,7 @@ var authApi = builder.AddProject<Projects.SmarterFirms_AuthApi>("authapi")
     .WithEnvironment($"ConnectionStrings__{database.Owner.Resource.Name}", database.AppConnectionString)
     .WithEnvironment("Tokens__SigningKey", builder.AddTokenSigningKey("token-signing-key"))
     .WithFieldEncryption()
+    .WithAuditSealing(migrations)
     .WithFeatureFlags(builder.Configuration)
     // Clio SSO: the real Clio with client credentials (parameters), otherwise in run mode the offline stand-in `clio`.
     .WithClio()

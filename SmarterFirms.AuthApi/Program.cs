@@ -21,6 +21,7 @@ builder.AddTenancy();
 builder.AddTokenAuthentication();
 builder.AddFirmAuthorization();
 builder.AddFieldEncryption();
+builder.AddAuditSealing();
 builder.AddClioSso();
 builder.AddClientRateLimiting();
 builder.AddApiProblemDetails();
@@ -56,6 +57,7 @@ api.MapAssociationsApi();
 api.MapPermissionsApi();
 api.MapNotesApi();
 api.MapAuditLogApi();
+api.MapAuditApi();
 app.MapBareAuthenticatedEndpoint(); // benchmarks only (Benchmarks:BareAuthenticatedEndpoint)
 
 app.Run();

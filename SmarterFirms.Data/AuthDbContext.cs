@@ -26,6 +26,7 @@ public class AuthDbContext : DbContext
     public DbSet<ConsultantPermission> ConsultantPermissions => Set<ConsultantPermission>();
 
     public DbSet<AuthLog> AuthLogs => Set<AuthLog>();
+    public DbSet<AuthLogSeal> AuthLogSeals => Set<AuthLogSeal>();
     public DbSet<UserSession> UserSessions => Set<UserSession>();
     public DbSet<RefreshToken> RefreshTokens => Set<RefreshToken>();
     public DbSet<ClioConnection> ClioConnections => Set<ClioConnection>();

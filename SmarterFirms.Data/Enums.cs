@@ -61,4 +61,8 @@ public enum AuthEventType
     PermissionGranted,
     PermissionRevoked,
     AccessDenied,
+    AuditRetentionChanged,
+    LegalHoldChanged,
+    AuditExported,
+    AuditPurged,
 }

@@ -4,6 +4,7 @@ using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Migrations;
 using Microsoft.EntityFrameworkCore.Storage;
 using SmarterFirms.Data;
+using SmarterFirms.MigrationWorker.Audit;
 using SmarterFirms.MigrationWorker.HotStatements;
 using SmarterFirms.MigrationWorker.Operations;
 using SmarterFirms.MigrationWorker.QueryReview;
@@ -34,6 +35,7 @@ internal sealed class MigrationRunner(
         WorkerVerb.Default => new(Locked: true, async run =>
         {
             await run.Get<PhaseMigrator>().MigrateUpAsync(run.Phases, run.Phases.Latest, run.CancellationToken);
+            await run.Get<AuditCommands>().AfterMigrateAsync(run.Db, run.CancellationToken);
             await SeedAsync(run);
             return Done;
         }),
@@ -41,6 +43,7 @@ internal sealed class MigrationRunner(
         {
             await run.Get<PhaseMigrator>().MigrateUpAsync(run.Phases, run.To ?? run.Phases.Latest, run.CancellationToken,
                 restoreArchive: run.Command.Has("--restore-archive"));
+            await run.Get<AuditCommands>().AfterMigrateAsync(run.Db, run.CancellationToken);
             return Done;
         }),
         WorkerVerb.Rollback => new(Locked: true, async run =>
@@ -61,6 +64,10 @@ internal sealed class MigrationRunner(
         WorkerVerb.CheckIndexes => new(Locked: false, run => run.Get<CheckIndexesCommand>().RunAsync(run.CancellationToken)),
         WorkerVerb.SecurityCheck => new(Locked: false, async run =>
             (await run.Get<SecurityCheck>().RunAsync(run.CancellationToken)).All(r => r.Passed) ? Done : SecurityCheck.FailedExitCode),
+        WorkerVerb.AuditVerify => new(Locked: false, run => run.Get<AuditCommands>().VerifyAsync(run.Get<WorkerCommand>().Firm, run.Get<WorkerCommand>().Since, run.CancellationToken)),
+        WorkerVerb.AuditMaintain => new(Locked: true, run => run.Get<AuditCommands>().MaintainAsync(run.CancellationToken)),
+        WorkerVerb.AuditPurge => new(Locked: true, run => run.Get<AuditPurge>().RunAsync(run.Get<WorkerCommand>().Apply, run.CancellationToken)),
+        WorkerVerb.AuditSeal => new(Locked: false, run => run.Get<AuditCommands>().SealAsync(run.CancellationToken)),
         WorkerVerb.Status => new(Locked: false, StatusAsync),
         WorkerVerb.Script => new(Locked: false, ScriptAsync),
         _ => throw new UnreachableException($"No body for {verb}."),

@@ -1,6 +1,7 @@
 using SmarterFirms.Data;
 using SmarterFirms.Data.Encryption;
 using SmarterFirms.MigrationWorker;
+using SmarterFirms.MigrationWorker.Audit;
 using SmarterFirms.MigrationWorker.Operations;
 using SmarterFirms.MigrationWorker.Rollout;
 using SmarterFirms.MigrationWorker.Security;
@@ -50,6 +51,7 @@ if (builder.Configuration["Encryption:Provider"] is { Length: > 0 } || builder.C
     builder.AddFieldEncryption();
 }
 
+builder.AddAuditCommands();
 builder.Services.AddHostedService<MigrationRunner>();
 
 await builder.Build().RunAsync();

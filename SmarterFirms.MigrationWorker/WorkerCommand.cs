@@ -15,6 +15,10 @@ internal enum WorkerVerb
     TopQueries,
     CheckIndexes,
     SecurityCheck,
+    AuditVerify,
+    AuditMaintain,
+    AuditPurge,
+    AuditSeal,
 }
 
 // The worker's command line, a contract ops and the AppHost's dashboard rely on. A few verbs with one or two
@@ -23,12 +27,25 @@ internal enum WorkerVerb
 internal sealed record WorkerCommand(WorkerVerb Verb, string? From = null, string? To = null)
 {
     // Options without a value; every other option takes one.
-    private static readonly string[] Flags = ["--discard-data", "--restore-archive", "--force"];
+    private static readonly string[] Flags = ["--discard-data", "--restore-archive", "--force", "--apply"];
 
     // Options other than --from/--to, by name (flags map to "true").
     public IReadOnlyDictionary<string, string> Options { get; init; } = new Dictionary<string, string>();
 
     public bool Has(string flag) => Options.ContainsKey(flag);
+
+    public string? Firm => Options.GetValueOrDefault("--firm");
+
+    public string? Since => Options.GetValueOrDefault("--since");
+
+    public bool Apply => Has("--apply");
+
+    // Two commands are the same when their verb, phases and options are (the options by content, not by reference).
+    public bool Equals(WorkerCommand? other) =>
+        other is not null && Verb == other.Verb && From == other.From && To == other.To &&
+        Options.Count == other.Options.Count && Options.All(o => other.Options.TryGetValue(o.Key, out var v) && v == o.Value);
+
+    public override int GetHashCode() => HashCode.Combine(Verb, From, To, Options.Count);
 
     public const int UsageExitCode = 2;
 
@@ -47,6 +64,10 @@ internal sealed record WorkerCommand(WorkerVerb Verb, string? From = null, strin
         ("top-queries", WorkerVerb.TopQueries, []),
         ("check-indexes", WorkerVerb.CheckIndexes, []),
         ("security-check", WorkerVerb.SecurityCheck, []),
+        ("audit verify", WorkerVerb.AuditVerify, ["--firm", "--since"]),
+        ("audit maintain", WorkerVerb.AuditMaintain, []),
+        ("audit purge", WorkerVerb.AuditPurge, ["--apply"]),
+        ("audit seal", WorkerVerb.AuditSeal, []),
     ];
 
     public string Name => Verb == WorkerVerb.Default ? "default" : Verbs.Single(v => v.Verb == Verb).Name;
@@ -72,6 +93,11 @@ internal sealed record WorkerCommand(WorkerVerb Verb, string? From = null, strin
           top-queries                       the top statements by total time (pg_stat_statements), as markdown
           check-indexes                     EXPLAIN the API's hot statements: exit 4 if one misses its index
           security-check                    review roles, grants, isolation, encryption and secrets (exit 4 on a failure)
+          audit verify [--firm FIRM_ID] [--since CHECKPOINT]
+                                            verify the audit chains: exit 0 intact, 3 tampered; one JSON finding a line
+          audit maintain                    create the audit trail's monthly partitions ahead (also run by every migrate)
+          audit purge [--apply]             list (or with --apply remove) events past their firm's retention
+          audit seal                        one sealing pass with the checkpoint key (what the API's sealer runs)
         """;
 
     public static bool TryParse(string[] args, out WorkerCommand command, out string error)
@@ -81,6 +107,12 @@ internal sealed record WorkerCommand(WorkerVerb Verb, string? From = null, strin
         if (args.Length == 0)
         {
             return true;
+        }
+
+        // Two-word commands (`audit verify`) are one name; their options follow the second word.
+        if (args[0] == "audit" && args.Length > 1)
+        {
+            args = [$"audit {args[1]}", .. args[2..]];
         }
 
         var entry = Verbs.FirstOrDefault(v => v.Name == args[0]);
@@ -123,6 +155,11 @@ internal sealed record WorkerCommand(WorkerVerb Verb, string? From = null, strin
             else if (args[i - 1] == "--to")
             {
                 to = value;
+            }
+            else if (args[i - 1] == "--firm" && !Guid.TryParse(value, out _))
+            {
+                error = $"Option '--firm' needs a firm id (a uuid), got '{value}'.";
+                return false;
             }
             else if (args[i - 1] is "--users" or "--firms" or "--rate" && (!int.TryParse(value, out var n) || n <= 0))
             {

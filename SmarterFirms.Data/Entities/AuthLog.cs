@@ -4,6 +4,8 @@ using System.Text.Json;
 namespace SmarterFirms.Data.Entities;
 
 // One authentication or access event, written in the same transaction as the change it records. Append-only for the API's role.
+// Partitioned by month on occurred_at, so the key carries it; row_hash and the *_ref commitments are set by the
+// database's insert trigger (docs/audit.md), never by the writer.
 public class AuthLog
 {
     public Guid Id { get; set; }
@@ -25,4 +27,14 @@ public class AuthLog
     public JsonDocument? Details { get; set; }
 
     public DateTimeOffset OccurredAt { get; set; }
+
+    // SHA-256 of the row's canonical content (docs/audit.md); what the sealer chains.
+    public byte[] RowHash { get; set; } = [];
+
+    // 16-byte commitments to the ids as written: they survive ON DELETE SET NULL, so a deleted user or firm verifies clean.
+    public byte[]? UserRef { get; set; }
+
+    public byte[]? FirmRef { get; set; }
+
+    public byte[]? ActorRef { get; set; }
 }

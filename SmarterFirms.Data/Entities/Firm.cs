@@ -11,5 +11,14 @@ public class Firm
 
     public DateTimeOffset CreatedAt { get; set; }
 
+    // How long the firm's audit trail is kept (at least a year); a legal hold keeps everything while it is set.
+    public int AuditRetentionDays { get; set; } = 2555;
+
+    public DateTimeOffset? LegalHoldSince { get; set; }
+
+    public Guid? LegalHoldBy { get; set; }
+
+    public string? LegalHoldReason { get; set; }
+
     public List<User> Users { get; set; } = [];
 }

@@ -27,7 +27,7 @@ namespace SmarterFirms.MigrationWorker.Migrations
 
             NpgsqlModelBuilderExtensions.HasPostgresEnum(modelBuilder, "access_level", new[] { "FULL_ACCESS", "LIMITED_ACCESS", "READ_ONLY" });
             NpgsqlModelBuilderExtensions.HasPostgresEnum(modelBuilder, "association_status", new[] { "ACTIVE", "PENDING", "REVOKED" });
-            NpgsqlModelBuilderExtensions.HasPostgresEnum(modelBuilder, "auth_event_type", new[] { "ACCESS_DENIED", "ACCESS_LEVEL_CHANGED", "ACCOUNT_LOCKED", "ACCOUNT_UNLOCKED", "ASSOCIATION_ACCEPTED", "ASSOCIATION_DECLINED", "ASSOCIATION_INVITED", "ASSOCIATION_REVOKED", "CLIO_CODE_EXCHANGED", "CLIO_CODE_EXCHANGE_FAILED", "CLIO_DISCONNECTED", "CLIO_LINKED", "CLIO_SSO_FAILED", "PASSWORD_CHANGED", "PERMISSION_GRANTED", "PERMISSION_REVOKED", "REFERRAL_CODE_ROTATED", "REGISTERED", "SIGNED_OUT", "SIGN_IN_FAILED", "SIGN_IN_SUCCEEDED", "TOKEN_REFRESHED", "TOKEN_REUSE_DETECTED" });
+            NpgsqlModelBuilderExtensions.HasPostgresEnum(modelBuilder, "auth_event_type", new[] { "ACCESS_DENIED", "ACCESS_LEVEL_CHANGED", "ACCOUNT_LOCKED", "ACCOUNT_UNLOCKED", "ASSOCIATION_ACCEPTED", "ASSOCIATION_DECLINED", "ASSOCIATION_INVITED", "ASSOCIATION_REVOKED", "AUDIT_EXPORTED", "AUDIT_PURGED", "AUDIT_RETENTION_CHANGED", "CLIO_CODE_EXCHANGED", "CLIO_CODE_EXCHANGE_FAILED", "CLIO_DISCONNECTED", "CLIO_LINKED", "CLIO_SSO_FAILED", "LEGAL_HOLD_CHANGED", "PASSWORD_CHANGED", "PERMISSION_GRANTED", "PERMISSION_REVOKED", "REFERRAL_CODE_ROTATED", "REGISTERED", "SIGNED_OUT", "SIGN_IN_FAILED", "SIGN_IN_SUCCEEDED", "TOKEN_REFRESHED", "TOKEN_REUSE_DETECTED" });
             NpgsqlModelBuilderExtensions.HasPostgresEnum(modelBuilder, "auth_method", new[] { "CLIO_SSO", "LOCAL" });
             NpgsqlModelBuilderExtensions.HasPostgresEnum(modelBuilder, "firm_role", new[] { "ADMIN", "MEMBER", "OWNER" });
             NpgsqlModelBuilderExtensions.HasPostgresEnum(modelBuilder, "user_type", new[] { "CONSULTANT", "LAW_FIRM_USER" });
@@ -37,13 +37,23 @@ namespace SmarterFirms.MigrationWorker.Migrations
             modelBuilder.Entity("SmarterFirms.Data.Entities.AuthLog", b =>
                 {
                     b.Property<Guid>("Id")
-                        .ValueGeneratedOnAdd()
                         .HasColumnType("uuid")
                         .HasColumnName("id");
+
+                    b.Property<DateTimeOffset>("OccurredAt")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("occurred_at")
+                        .HasDefaultValueSql("now()");
 
                     b.Property<Guid?>("ActorId")
                         .HasColumnType("uuid")
                         .HasColumnName("actor_id");
+
+                    b.Property<byte[]>("ActorRef")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bytea")
+                        .HasColumnName("actor_ref");
 
                     b.Property<JsonDocument>("Details")
                         .HasColumnType("jsonb")
@@ -57,15 +67,20 @@ namespace SmarterFirms.MigrationWorker.Migrations
                         .HasColumnType("uuid")
                         .HasColumnName("firm_id");
 
+                    b.Property<byte[]>("FirmRef")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bytea")
+                        .HasColumnName("firm_ref");
+
                     b.Property<IPAddress>("IpAddress")
                         .HasColumnType("inet")
                         .HasColumnName("ip_address");
 
-                    b.Property<DateTimeOffset>("OccurredAt")
+                    b.Property<byte[]>("RowHash")
+                        .IsRequired()
                         .ValueGeneratedOnAdd()
-                        .HasColumnType("timestamp with time zone")
-                        .HasColumnName("occurred_at")
-                        .HasDefaultValueSql("now()");
+                        .HasColumnType("bytea")
+                        .HasColumnName("row_hash");
 
                     b.Property<string>("UserAgent")
                         .HasMaxLength(512)
@@ -76,11 +91,21 @@ namespace SmarterFirms.MigrationWorker.Migrations
                         .HasColumnType("uuid")
                         .HasColumnName("user_id");
 
-                    b.HasKey("Id")
+                    b.Property<byte[]>("UserRef")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bytea")
+                        .HasColumnName("user_ref");
+
+                    b.HasKey("Id", "OccurredAt")
                         .HasName("pk_auth_logs");
 
                     b.HasIndex("ActorId")
                         .HasDatabaseName("ix_auth_logs_actor_id");
+
+                    b.HasIndex("OccurredAt")
+                        .HasDatabaseName("ix_auth_logs_occurred_at");
+
+                    NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex("OccurredAt"), "brin");
 
                     b.HasIndex("EventType", "OccurredAt", "Id")
                         .HasDatabaseName("ix_auth_logs_event_type_occurred_at");
@@ -94,6 +119,93 @@ namespace SmarterFirms.MigrationWorker.Migrations
                     b.ToTable("auth_logs", null, t =>
                         {
                             t.HasComment("Security audit trail of every sign-in and access change; append-only for the API.");
+                        });
+                });
+
+            modelBuilder.Entity("SmarterFirms.Data.Entities.AuthLogSeal", b =>
+                {
+                    b.Property<Guid>("ChainId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("chain_id");
+
+                    b.Property<long>("Seq")
+                        .HasColumnType("bigint")
+                        .HasColumnName("seq");
+
+                    b.Property<byte[]>("Digests")
+                        .IsRequired()
+                        .HasColumnType("bytea")
+                        .HasColumnName("digests");
+
+                    b.Property<Guid?>("FirstId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("first_id");
+
+                    b.Property<string>("KeyId")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("key_id");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("kind");
+
+                    b.Property<Guid?>("LastId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("last_id");
+
+                    b.Property<byte[]>("PrevHash")
+                        .HasColumnType("bytea")
+                        .HasColumnName("prev_hash");
+
+                    b.Property<DateTimeOffset>("RangeFrom")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("range_from");
+
+                    b.Property<DateTimeOffset>("RangeTo")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("range_to");
+
+                    b.Property<DateTimeOffset?>("RetainedFrom")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("retained_from");
+
+                    b.Property<byte[]>("Root")
+                        .IsRequired()
+                        .HasColumnType("bytea")
+                        .HasColumnName("root");
+
+                    b.Property<int>("RowCount")
+                        .HasColumnType("integer")
+                        .HasColumnName("row_count");
+
+                    b.Property<byte[]>("SealHash")
+                        .IsRequired()
+                        .HasColumnType("bytea")
+                        .HasColumnName("seal_hash");
+
+                    b.Property<DateTimeOffset>("SealedAt")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("sealed_at")
+                        .HasDefaultValueSql("now()");
+
+                    b.Property<byte[]>("Signature")
+                        .IsRequired()
+                        .HasColumnType("bytea")
+                        .HasColumnName("signature");
+
+                    b.HasKey("ChainId", "Seq")
+                        .HasName("pk_auth_log_seals");
+
+                    b.ToTable("auth_log_seals", null, t =>
+                        {
+                            t.HasComment("Signed checkpoints of the audit trail, one hash chain per firm plus the platform's; append-only.");
+
+                            t.HasCheckConstraint("ck_auth_log_seals_kind", "kind IN ('rows', 'heartbeat', 'retention')");
                         });
                 });
 
@@ -417,6 +529,12 @@ namespace SmarterFirms.MigrationWorker.Migrations
                         .HasColumnType("uuid")
                         .HasColumnName("id");
 
+                    b.Property<int>("AuditRetentionDays")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer")
+                        .HasDefaultValue(2555)
+                        .HasColumnName("audit_retention_days");
+
                     b.Property<long>("ClioAccountId")
                         .HasColumnType("bigint")
                         .HasColumnName("clio_account_id");
@@ -426,6 +544,19 @@ namespace SmarterFirms.MigrationWorker.Migrations
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at")
                         .HasDefaultValueSql("now()");
+
+                    b.Property<Guid?>("LegalHoldBy")
+                        .HasColumnType("uuid")
+                        .HasColumnName("legal_hold_by");
+
+                    b.Property<string>("LegalHoldReason")
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)")
+                        .HasColumnName("legal_hold_reason");
+
+                    b.Property<DateTimeOffset?>("LegalHoldSince")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("legal_hold_since");
 
                     b.Property<string>("Name")
                         .IsRequired()
@@ -443,6 +574,8 @@ namespace SmarterFirms.MigrationWorker.Migrations
                     b.ToTable("firms", null, t =>
                         {
                             t.HasComment("A law firm on the platform, one per Clio account.");
+
+                            t.HasCheckConstraint("ck_firms_audit_retention_days", "audit_retention_days >= 365");
                         });
                 });
 

@@ -15,43 +15,66 @@ namespace SmarterFirms.MigrationWorker.Migrations
         protected override void Up(MigrationBuilder migrationBuilder)
         {
             migrationBuilder.SquawkIgnore("prefer-text-field", "new table only: varchar(n) is the model's length limit, no existing column changes size");
-            migrationBuilder.CreateTable(
-                name: "auth_logs",
-                columns: table => new
-                {
-                    id = table.Column<Guid>(type: "uuid", nullable: false),
-                    event_type = table.Column<AuthEventType>(type: "auth_event_type", nullable: false),
-                    user_id = table.Column<Guid>(type: "uuid", nullable: true),
-                    firm_id = table.Column<Guid>(type: "uuid", nullable: true),
-                    actor_id = table.Column<Guid>(type: "uuid", nullable: true),
-                    ip_address = table.Column<IPAddress>(type: "inet", nullable: true),
-                    user_agent = table.Column<string>(type: "character varying(512)", maxLength: 512, nullable: true),
-                    details = table.Column<JsonDocument>(type: "jsonb", nullable: true),
-                    occurred_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false, defaultValueSql: "now()")
-                },
-                constraints: table =>
-                {
-                    table.PrimaryKey("pk_auth_logs", x => x.id);
-                    table.ForeignKey(
-                        name: "fk_auth_logs_firms_firm_id",
-                        column: x => x.firm_id,
-                        principalTable: "firms",
-                        principalColumn: "id",
-                        onDelete: ReferentialAction.SetNull);
-                    table.ForeignKey(
-                        name: "fk_auth_logs_users_actor_id",
-                        column: x => x.actor_id,
-                        principalTable: "users",
-                        principalColumn: "id",
-                        onDelete: ReferentialAction.SetNull);
-                    table.ForeignKey(
-                        name: "fk_auth_logs_users_user_id",
-                        column: x => x.user_id,
-                        principalTable: "users",
-                        principalColumn: "id",
-                        onDelete: ReferentialAction.SetNull);
-                },
-                comment: "Security audit trail of every sign-in and access change; append-only for the API.");
+            // Partitioned by month (native, declarative): retention drops whole months, and a firm's trail page prunes
+            // to the months it asks for. The default partition takes anything outside the partitions the worker
+            // creates ahead (`audit maintain`), so no event is ever refused. EF's CreateTable cannot say PARTITION BY.
+            migrationBuilder.Sql("""
+                CREATE TABLE auth_logs (
+                    id uuid NOT NULL,
+                    event_type auth_event_type NOT NULL,
+                    user_id uuid NULL,
+                    firm_id uuid NULL,
+                    actor_id uuid NULL,
+                    ip_address inet NULL,
+                    user_agent character varying(512) NULL,
+                    details jsonb NULL,
+                    occurred_at timestamp with time zone NOT NULL DEFAULT (now()),
+                    row_hash bytea NOT NULL,
+                    user_ref bytea NULL,
+                    firm_ref bytea NULL,
+                    actor_ref bytea NULL,
+                    CONSTRAINT pk_auth_logs PRIMARY KEY (id, occurred_at),
+                    CONSTRAINT fk_auth_logs_firms_firm_id FOREIGN KEY (firm_id) REFERENCES firms (id) ON DELETE SET NULL,
+                    CONSTRAINT fk_auth_logs_users_actor_id FOREIGN KEY (actor_id) REFERENCES users (id) ON DELETE SET NULL,
+                    CONSTRAINT fk_auth_logs_users_user_id FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE SET NULL
+                ) PARTITION BY RANGE (occurred_at);
+                COMMENT ON TABLE auth_logs IS 'Security audit trail of every sign-in and access change; append-only for the API.';
+                CREATE TABLE auth_logs_default PARTITION OF auth_logs DEFAULT;
+                """);
+
+            // The row hash, computed on the insert path by the database itself: no lock, no extra row, the same
+            // transaction as the event. The *_ref columns commit to the ids as written (they survive SET NULL).
+            // The encoding is specified in docs/audit.md; SmarterFirms.Data.Audit.AuditRowHash computes the same bytes.
+            migrationBuilder.Sql("""
+                CREATE FUNCTION auth_logs_field(value text) RETURNS text
+                    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+                    RETURN CASE WHEN value IS NULL THEN '~' ELSE octet_length(value)::text || ':' || value END;
+
+                CREATE FUNCTION auth_logs_ref(kind text, id uuid) RETURNS bytea
+                    LANGUAGE sql IMMUTABLE PARALLEL SAFE
+                    RETURN CASE WHEN id IS NULL THEN NULL ELSE substring(sha256(convert_to(kind || ':' || id::text, 'UTF8')) FROM 1 FOR 16) END;
+
+                CREATE FUNCTION auth_logs_hash_row() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN
+                    NEW.user_ref := auth_logs_ref('user', NEW.user_id);
+                    NEW.firm_ref := auth_logs_ref('firm', NEW.firm_id);
+                    NEW.actor_ref := auth_logs_ref('user', NEW.actor_id);
+                    NEW.row_hash := sha256(convert_to(concat_ws('|',
+                        'sf-audit-row-v1',
+                        auth_logs_field(NEW.id::text),
+                        auth_logs_field(NEW.event_type::text),
+                        auth_logs_field((extract(epoch FROM NEW.occurred_at) * 1000000)::bigint::text),
+                        auth_logs_field(encode(NEW.user_ref, 'hex')),
+                        auth_logs_field(encode(NEW.firm_ref, 'hex')),
+                        auth_logs_field(encode(NEW.actor_ref, 'hex')),
+                        auth_logs_field(NEW.ip_address::text),
+                        auth_logs_field(NEW.user_agent::text),
+                        auth_logs_field(NEW.details::text)), 'UTF8'));
+                    RETURN NEW;
+                END $$;
+
+                CREATE TRIGGER auth_logs_hash_row BEFORE INSERT ON auth_logs FOR EACH ROW EXECUTE FUNCTION auth_logs_hash_row();
+                """);
 
             migrationBuilder.CreateIndex(
                 name: "ix_auth_logs_actor_id",
@@ -72,6 +95,72 @@ namespace SmarterFirms.MigrationWorker.Migrations
                 name: "ix_auth_logs_user_id_occurred_at",
                 table: "auth_logs",
                 columns: new[] { "user_id", "occurred_at", "id" });
+
+            // The sealer reads the last few seconds of every chain: a block-range index costs the insert path almost nothing.
+            migrationBuilder.CreateIndex(
+                name: "ix_auth_logs_occurred_at",
+                table: "auth_logs",
+                column: "occurred_at")
+                .Annotation("Npgsql:IndexMethod", "brin");
+
+            migrationBuilder.AddColumn<int>(
+                name: "audit_retention_days",
+                table: "firms",
+                type: "integer",
+                nullable: false,
+                defaultValue: 2555);
+
+            migrationBuilder.AddColumn<Guid>(
+                name: "legal_hold_by",
+                table: "firms",
+                type: "uuid",
+                nullable: true);
+
+            migrationBuilder.AddColumn<string>(
+                name: "legal_hold_reason",
+                table: "firms",
+                type: "character varying(1000)",
+                maxLength: 1000,
+                nullable: true);
+
+            migrationBuilder.AddColumn<DateTimeOffset>(
+                name: "legal_hold_since",
+                table: "firms",
+                type: "timestamp with time zone",
+                nullable: true);
+
+            migrationBuilder.AddCheckConstraint(
+                name: "ck_firms_audit_retention_days",
+                table: "firms",
+                sql: "audit_retention_days >= 365");
+
+            migrationBuilder.CreateTable(
+                name: "auth_log_seals",
+                columns: table => new
+                {
+                    chain_id = table.Column<Guid>(type: "uuid", nullable: false),
+                    seq = table.Column<long>(type: "bigint", nullable: false),
+                    kind = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
+                    range_from = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    range_to = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    row_count = table.Column<int>(type: "integer", nullable: false),
+                    first_id = table.Column<Guid>(type: "uuid", nullable: true),
+                    last_id = table.Column<Guid>(type: "uuid", nullable: true),
+                    root = table.Column<byte[]>(type: "bytea", nullable: false),
+                    digests = table.Column<byte[]>(type: "bytea", nullable: false),
+                    prev_hash = table.Column<byte[]>(type: "bytea", nullable: true),
+                    retained_from = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    sealed_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false, defaultValueSql: "now()"),
+                    key_id = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: false),
+                    seal_hash = table.Column<byte[]>(type: "bytea", nullable: false),
+                    signature = table.Column<byte[]>(type: "bytea", nullable: false)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_auth_log_seals", x => new { x.chain_id, x.seq });
+                    table.CheckConstraint("ck_auth_log_seals_kind", "kind IN ('rows', 'heartbeat', 'retention')");
+                },
+                comment: "Signed checkpoints of the audit trail, one hash chain per firm plus the platform's; append-only.");
 
             // Append-only for the API: no UPDATE, no DELETE, so the trail of what happened cannot be rewritten by it.
             migrationBuilder.GrantToAppRole("SELECT, INSERT", "auth_logs");
@@ -96,15 +185,63 @@ namespace SmarterFirms.MigrationWorker.Migrations
                                       'TOKEN_REFRESHED', 'TOKEN_REUSE_DETECTED', 'PASSWORD_CHANGED', 'REGISTERED',
                                       'CLIO_LINKED', 'CLIO_SSO_FAILED')
                     """);
+
+            // The sealer reads every event and appends seals; it can neither change nor delete an event or a seal.
+            // The app role reads its firm's seals (for a firm admin's checkpoint and verification) and writes none.
+            const string sealer = SealerRoleMigrations.SealerRole;
+            migrationBuilder.CreateSealerRole();
+            migrationBuilder.Sql($"GRANT SELECT ON auth_logs TO {sealer};");
+            migrationBuilder.Sql($"GRANT SELECT, INSERT ON auth_log_seals TO {sealer};");
+            migrationBuilder.GrantToAppRole("SELECT", "auth_log_seals");
+            migrationBuilder.Sql($"CREATE POLICY auth_logs_sealer_select ON auth_logs AS PERMISSIVE FOR SELECT TO {sealer} USING (true);");
+            migrationBuilder.EnableRowLevelSecurity("auth_log_seals");
+            migrationBuilder.Sql($"""
+                CREATE POLICY auth_log_seals_sealer ON auth_log_seals AS PERMISSIVE FOR ALL TO {sealer} USING (true) WITH CHECK (true);
+                CREATE POLICY auth_log_seals_select ON auth_log_seals AS PERMISSIVE FOR SELECT TO PUBLIC
+                    USING (chain_id = {firm} AND EXISTS (
+                        SELECT 1 FROM users u WHERE u.id = {user} AND u.firm_id = {firm} AND u.role IN ('OWNER', 'ADMIN')));
+                """);
         }
 
         /// <inheritdoc />
         protected override void Down(MigrationBuilder migrationBuilder)
         {
             migrationBuilder.SquawkIgnore("ban-drop-table", "rollback only, after the API is rolled back; the worker archives auth_logs first");
-            migrationBuilder.DisableRowLevelSecurity("auth_logs", "auth_logs_select", "auth_logs_insert");
+            migrationBuilder.DisableRowLevelSecurity("auth_log_seals", "auth_log_seals_sealer", "auth_log_seals_select");
+            migrationBuilder.DisableRowLevelSecurity("auth_logs", "auth_logs_select", "auth_logs_insert", "auth_logs_sealer_select");
+            migrationBuilder.RevokeSealerRoleSchemaUsage();
+
+            migrationBuilder.DropTable(
+                name: "auth_log_seals");
+
+            migrationBuilder.DropCheckConstraint(
+                name: "ck_firms_audit_retention_days",
+                table: "firms");
+
+            migrationBuilder.DropColumn(
+                name: "audit_retention_days",
+                table: "firms");
+
+            migrationBuilder.DropColumn(
+                name: "legal_hold_by",
+                table: "firms");
+
+            migrationBuilder.DropColumn(
+                name: "legal_hold_reason",
+                table: "firms");
+
+            migrationBuilder.DropColumn(
+                name: "legal_hold_since",
+                table: "firms");
+
+            // Drops every partition with it, and the trigger; the functions go after.
             migrationBuilder.DropTable(
                 name: "auth_logs");
+            migrationBuilder.Sql("""
+                DROP FUNCTION auth_logs_hash_row();
+                DROP FUNCTION auth_logs_ref(text, uuid);
+                DROP FUNCTION auth_logs_field(text);
+                """);
         }
     }
 }

@@ -22,6 +22,10 @@ internal static class EncryptionChecks
     [
         "refresh_tokens.token_hash", "clio_authorization_requests.state_hash", "clio_authorization_requests.browser_binding_hash",
         "clio_sign_in_codes.code_hash", "clio_sign_in_codes.browser_binding_hash",
+        // The audit trail's hashes, id commitments and seal signatures: public proof, not secrets (docs/audit.md).
+        "auth_logs.row_hash", "auth_logs.user_ref", "auth_logs.firm_ref", "auth_logs.actor_ref",
+        "auth_logs_default.row_hash", "auth_logs_default.user_ref", "auth_logs_default.firm_ref", "auth_logs_default.actor_ref",
+        "auth_log_seals.root", "auth_log_seals.digests", "auth_log_seals.prev_hash", "auth_log_seals.seal_hash", "auth_log_seals.signature",
     ];
 
     public static async Task<CheckOutcome> KeyProviderAsync(SecurityContext context)

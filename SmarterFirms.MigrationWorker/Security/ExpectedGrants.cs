@@ -24,6 +24,8 @@ internal static class ExpectedGrants
         .. Columns("consultant_permissions", "UPDATE", "granted_by_id", "granted_at", "expires_at"),
         // The trail is append-only for the API.
         .. Table("auth_logs", "SELECT", "INSERT"),
+        // The API reads its firms' seals (checkpoint, verification); only the sealer's role appends them.
+        .. Table("auth_log_seals", "SELECT"),
     ];
 
     private static IEnumerable<Grant> Table(string table, params string[] privileges) =>

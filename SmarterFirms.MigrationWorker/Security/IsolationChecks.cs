@@ -29,7 +29,7 @@ internal static class IsolationChecks
             "consultant_permissions_select SELECT", "consultant_permissions_insert INSERT",
             "consultant_permissions_update UPDATE", "consultant_permissions_delete DELETE",
         ],
-        ["auth_logs"] = ["auth_logs_select SELECT", "auth_logs_insert INSERT"],
+        ["auth_logs"] = ["auth_logs_select SELECT", "auth_logs_insert INSERT", "auth_logs_sealer_select SELECT TO smarterfirms_sealer"],
     };
 
     public static async Task<CheckOutcome> RowLevelSecurityAsync(SecurityContext context)

@@ -1,0 +1,203 @@
+using Npgsql;
+using SmarterFirms.Data.Entities;
+
+namespace SmarterFirms.Data.Audit;
+
+// Verifies chains from the database with public keys alone: every seal (hash, signature, link), every sealed range's
+// rows (recomputed from their content), the ids' commitments, and the tail. `since` starts from a checkpoint already
+// verified (a seal hash, or an instant), so an incremental run reads only what came after it.
+public sealed class ChainVerifier(CheckpointKeyRing keys, AuditOptions options)
+{
+    public async Task<AuditVerification> VerifyAsync(
+        NpgsqlConnection connection, Guid? chainFilter, string? since, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        var heads = await ChainHeads.ReadAsync(connection, cancellationToken);
+        var chainsByRef = heads.Keys.Where(k => k != AuditSeal.PlatformChain).ToDictionary(k => Convert.ToHexStringLower(AuditRowHash.Ref("firm", k)));
+        var existingUsers = await RefsAsync(connection, "SELECT id FROM users", "user", cancellationToken);
+        var existingFirms = await RefsAsync(connection, "SELECT id FROM firms", "firm", cancellationToken);
+        var findings = new List<AuditFinding>();
+        var (sealCount, rowCount) = (0, 0L);
+        foreach (var chainId in heads.Keys.Where(c => chainFilter is null || c == chainFilter).Order())
+        {
+            var seals = await SealsAsync(connection, chainId, cancellationToken);
+            var start = Anchor(seals, since, chainId, findings);
+            if (start < 0)
+            {
+                continue;
+            }
+
+            var retainedFrom = seals.Where(s => s.Kind == "retention").Max(s => s.RetainedFrom);
+            for (var i = start; i < seals.Count; i++)
+            {
+                findings.AddRange(SealCheck.CheckSeal(seals[i], i > 0 ? seals[i - 1] : null, keys));
+            }
+
+            var from = start > 0 ? seals[start - 1].RangeTo : DateTimeOffset.MinValue;
+            var rows = await RowsAsync(connection, chainId, chainsByRef, from, cancellationToken);
+            rowCount += rows.Count;
+            sealCount += seals.Count - start;
+            var r = 0;
+            foreach (var row in rows.TakeWhile(x => seals.Count > start && x.Row.OccurredAt < seals[start].RangeFrom))
+            {
+                findings.Add(new AuditFinding(AuditFinding.RowInserted, chainId, RowId: row.Row.Id, Detail: "a row older than the chain's first seal"));
+                r++;
+            }
+
+            for (var i = start; i < seals.Count; i++)
+            {
+                var seal = seals[i];
+                var inRange = new List<(AuditRow Row, byte[] Hash)>();
+                while (r < rows.Count && rows[r].Row.OccurredAt < seal.RangeTo)
+                {
+                    inRange.Add(rows[r++]);
+                }
+
+                // Before the newest retention checkpoint the rows were purged on purpose: what is left there was put back.
+                var purged = retainedFrom is { } cutoff && seal.RangeTo <= cutoff;
+                findings.AddRange(purged
+                    ? inRange.Select(x => new AuditFinding(AuditFinding.RowInserted, chainId, Seq: seal.Seq, RowId: x.Row.Id, Detail: "a row in a purged range"))
+                    : SealCheck.CheckRows(seal, inRange));
+                findings.AddRange(inRange.Where(x => !RefsHold(x.Row, existingUsers, existingFirms)).Select(x =>
+                    new AuditFinding(AuditFinding.RowModified, chainId, Seq: seal.Seq, RowId: x.Row.Id, Detail: "an id differs from what was written")));
+                findings.AddRange(inRange.Where(x => !x.Hash.AsSpan().SequenceEqual(x.Row.StoredHash)).Select(x =>
+                    new AuditFinding(AuditFinding.RowModified, chainId, Seq: seal.Seq, RowId: x.Row.Id, Detail: "the row's stored hash was changed")));
+            }
+
+            var last = seals[^1];
+            var lateRows = rows.Skip(r).Where(x => x.Row.OccurredAt < now - options.TailTolerance).ToList();
+            if (last.SealedAt < now - options.TailTolerance || lateRows.Count > 0)
+            {
+                findings.Add(new AuditFinding(AuditFinding.TailTruncated, chainId, LastGoodSeq: last.Seq,
+                    Rows: lateRows.Count > 0 ? lateRows.Select(x => x.Row.Id).ToList() : null,
+                    Detail: $"the newest seal is from {last.SealedAt:O}" + (lateRows.Count > 0 ? $"; {lateRows.Count} old rows are in no seal" : "")));
+            }
+        }
+
+        // One finding per changed row, however many rules it broke.
+        var reordered = findings.Where(f => f.Kind == AuditFinding.Reordered).SelectMany(f => f.Rows ?? []).ToHashSet();
+        var distinct = findings
+            .Where(f => f.Kind != AuditFinding.RowModified || f.RowId is not { } id || !reordered.Contains(id))
+            .DistinctBy(f => f.RowId is { } row && f.Kind == AuditFinding.RowModified ? (object)row : f).ToList();
+        return new AuditVerification(distinct.Count == 0, distinct, heads.Count, sealCount, rowCount);
+    }
+
+    // The index of the first seal to check: after the checkpoint named by `since`, which must exist unchanged.
+    private static int Anchor(List<AuthLogSeal> seals, string? since, Guid chainId, List<AuditFinding> findings)
+    {
+        if (string.IsNullOrWhiteSpace(since))
+        {
+            return 0;
+        }
+
+        if (DateTimeOffset.TryParse(since, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var at))
+        {
+            var after = seals.FindLastIndex(s => s.RangeTo <= at);
+            return after < 0 ? 0 : after;
+        }
+
+        var index = seals.FindIndex(s => string.Equals(Convert.ToHexStringLower(s.SealHash), since.Trim(), StringComparison.OrdinalIgnoreCase));
+        if (index < 0)
+        {
+            findings.Add(new AuditFinding(AuditFinding.TailTruncated, chainId, LastGoodSeq: seals.Count > 0 ? seals[^1].Seq : 0,
+                Detail: $"the checkpoint {since} is not in the chain"));
+            return -1;
+        }
+
+        return index;
+    }
+
+    // A NULL id is accepted only where the row it named no longer exists (ON DELETE SET NULL).
+    private static bool RefsHold(AuditRow row, HashSet<string> users, HashSet<string> firms) =>
+        Holds(row.UserId, row.UserRef, "user", users) && Holds(row.ActorId, row.ActorRef, "user", users) && Holds(row.FirmId, row.FirmRef, "firm", firms);
+
+    private static bool Holds(Guid? id, byte[]? reference, string kind, HashSet<string> existing) => (id, reference) switch
+    {
+        (null, null) => true,
+        ({ } value, { } r) => AuditRowHash.Ref(kind, value).AsSpan().SequenceEqual(r),
+        (null, { } r) => !existing.Contains(Convert.ToHexStringLower(r)),
+        _ => false,
+    };
+
+    private static async Task<HashSet<string>> RefsAsync(NpgsqlConnection connection, string sql, string kind, CancellationToken cancellationToken)
+    {
+        var refs = new HashSet<string>();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            refs.Add(Convert.ToHexStringLower(AuditRowHash.Ref(kind, reader.GetGuid(0))));
+        }
+
+        return refs;
+    }
+
+    public static async Task<List<AuthLogSeal>> SealsAsync(NpgsqlConnection connection, Guid chainId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        await using var command = new NpgsqlCommand("""
+            SELECT chain_id, seq, kind, range_from, range_to, row_count, first_id, last_id, root, digests, prev_hash, retained_from,
+                   sealed_at, key_id, seal_hash, signature
+            FROM auth_log_seals WHERE chain_id = @chain ORDER BY seq
+            """, connection);
+        command.Parameters.AddWithValue("chain", chainId);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var seals = new List<AuthLogSeal>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            seals.Add(new AuthLogSeal
+            {
+                ChainId = reader.GetGuid(0),
+                Seq = reader.GetInt64(1),
+                Kind = reader.GetString(2),
+                RangeFrom = reader.GetFieldValue<DateTimeOffset>(3),
+                RangeTo = reader.GetFieldValue<DateTimeOffset>(4),
+                RowCount = reader.GetInt32(5),
+                FirstId = reader.IsDBNull(6) ? null : reader.GetGuid(6),
+                LastId = reader.IsDBNull(7) ? null : reader.GetGuid(7),
+                Root = (byte[])reader[8],
+                Digests = (byte[])reader[9],
+                PrevHash = reader.IsDBNull(10) ? null : (byte[])reader[10],
+                RetainedFrom = reader.IsDBNull(11) ? null : reader.GetFieldValue<DateTimeOffset>(11),
+                SealedAt = reader.GetFieldValue<DateTimeOffset>(12),
+                KeyId = reader.GetString(13),
+                SealHash = (byte[])reader[14],
+                Signature = (byte[])reader[15],
+            });
+        }
+
+        return seals;
+    }
+
+    // A chain's rows in (occurred_at, id) order, in canonical text form, with their recomputed hashes.
+    private static async Task<List<(AuditRow Row, byte[] Hash)>> RowsAsync(
+        NpgsqlConnection connection, Guid chainId, Dictionary<string, Guid> chainsByRef, DateTimeOffset from, CancellationToken cancellationToken)
+    {
+        var where = chainId == AuditSeal.PlatformChain
+            ? "firm_id IS NULL AND (firm_ref IS NULL OR NOT (firm_ref = ANY (@refs)))"
+            : "(firm_id = @chain OR (firm_id IS NULL AND firm_ref = @ref))";
+        await using var command = new NpgsqlCommand($"""
+            SELECT id, event_type::text, (extract(epoch FROM occurred_at) * 1000000)::bigint, user_id, firm_id, actor_id,
+                   user_ref, firm_ref, actor_ref, ip_address::text, user_agent::text, details::text, row_hash
+            FROM auth_logs WHERE {where} AND occurred_at >= @from ORDER BY occurred_at, id
+            """, connection);
+        command.Parameters.AddWithValue("chain", chainId);
+        command.Parameters.AddWithValue("ref", AuditRowHash.Ref("firm", chainId));
+        command.Parameters.AddWithValue("refs", chainsByRef.Keys.Select(Convert.FromHexString).ToArray());
+        command.Parameters.AddWithValue("from", from == DateTimeOffset.MinValue ? DateTimeOffset.UnixEpoch : from);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        var rows = new List<(AuditRow, byte[])>();
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var row = new AuditRow(
+                reader.GetGuid(0), reader.GetString(1), reader.GetInt64(2),
+                reader.IsDBNull(3) ? null : reader.GetGuid(3), reader.IsDBNull(4) ? null : reader.GetGuid(4), reader.IsDBNull(5) ? null : reader.GetGuid(5),
+                reader.IsDBNull(6) ? null : (byte[])reader[6], reader.IsDBNull(7) ? null : (byte[])reader[7], reader.IsDBNull(8) ? null : (byte[])reader[8],
+                reader.IsDBNull(9) ? null : reader.GetString(9), reader.IsDBNull(10) ? null : reader.GetString(10), reader.IsDBNull(11) ? null : reader.GetString(11),
+                (byte[])reader[12]);
+            rows.Add((row, AuditRowHash.Compute(row)));
+        }
+
+        return rows;
+    }
+}
