@@ -58,7 +58,7 @@ public sealed class WorkerCommandTests
     [Fact]
     public void AnOptionACommandDoesNotTakeIsRefusedWithTheValidOnes()
     {
-        Assert.Equal("Unknown option '--from' for 'migrate'. Valid options: --to.", Error("migrate", "--from", "baseline"));
+        Assert.Equal("Unknown option '--from' for 'migrate'. Valid options: --to, --restore-archive.", Error("migrate", "--from", "baseline"));
         Assert.Equal("'status' takes no options, got '--to'.", Error("status", "--to", "baseline"));
     }
 
