@@ -42,7 +42,7 @@ public sealed class SquawkTests(AppHostFixture fixture)
     private static async Task<(int Exit, string Output)> SquawkAsync(string sql, string name)
     {
         var squawk = Path.Combine(Repository.Root, "tools", "squawk", "node_modules", ".bin", "squawk");
-        Assert.True(File.Exists(squawk), $"squawk is not installed: npm ci --prefix tools/squawk ({squawk})");
+        Assert.True(File.Exists(squawk), $"squawk is not installed: npm install --prefix tools/squawk ({squawk})");
         var start = new ProcessStartInfo(squawk, ["--reporter", "gcc", "--pg-version", "15", "--stdin-filepath", name])
         {
             RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true,

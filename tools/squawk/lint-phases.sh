@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 squawk=tools/squawk/node_modules/.bin/squawk
-[ -x "$squawk" ] || npm ci --prefix tools/squawk --no-audit --no-fund >/dev/null
+[ -x "$squawk" ] || npm install --prefix tools/squawk --no-audit --no-fund >/dev/null
 worker=SmarterFirms.MigrationWorker/bin/${CONFIGURATION:-Debug}/net10.0/SmarterFirms.MigrationWorker.dll
 [ -f "$worker" ] || dotnet build SmarterFirms.MigrationWorker -c "${CONFIGURATION:-Debug}" >/dev/null
 # `script --from A --to B` never connects: any connection string will do.
