@@ -15,6 +15,8 @@ namespace SmarterFirms.MigrationWorker.Migrations
         protected override void Up(MigrationBuilder migrationBuilder)
         {
             migrationBuilder.SquawkIgnore("prefer-text-field", "new table only: varchar(n) is the model's length limit, no existing column changes size");
+            migrationBuilder.SquawkIgnore("prefer-bigint-over-int", "retention days (365..36500) and a seal's row count (one seal's rows) are small bounded numbers");
+            migrationBuilder.SquawkIgnore("constraint-missing-not-valid", "the retention check is on a column added in this phase with a valid constant default: the scan of firms (one row per firm) runs under the phase's lock_timeout");
             // Partitioned by month (native, declarative): retention drops whole months, and a firm's trail page prunes
             // to the months it asks for. The default partition takes anything outside the partitions the worker
             // creates ahead (`audit maintain`), so no event is ever refused. EF's CreateTable cannot say PARTITION BY.
@@ -207,6 +209,7 @@ namespace SmarterFirms.MigrationWorker.Migrations
         protected override void Down(MigrationBuilder migrationBuilder)
         {
             migrationBuilder.SquawkIgnore("ban-drop-table", "rollback only, after the API is rolled back; the worker archives auth_logs first");
+            migrationBuilder.SquawkIgnore("ban-drop-column", "rollback only, after the API is rolled back: the firms columns are phase 3's retention and legal-hold settings, which no earlier phase reads");
             migrationBuilder.DisableRowLevelSecurity("auth_log_seals", "auth_log_seals_sealer", "auth_log_seals_select");
             migrationBuilder.DisableRowLevelSecurity("auth_logs", "auth_logs_select", "auth_logs_insert", "auth_logs_sealer_select");
             migrationBuilder.RevokeSealerRoleSchemaUsage();
