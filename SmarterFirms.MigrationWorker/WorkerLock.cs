@@ -20,14 +20,25 @@ internal sealed class WorkerLock(IConfiguration configuration, ILogger<WorkerLoc
         var builder = new NpgsqlConnectionStringBuilder(configuration.GetConnectionString(AuthDatabase.ConnectionName)) { Pooling = false };
         var connection = new NpgsqlConnection(builder.ConnectionString);
         await connection.OpenAsync(cancellationToken);
-        await using var tryLock = new NpgsqlCommand("SELECT pg_try_advisory_lock(@key)", connection);
-        tryLock.Parameters.AddWithValue("key", AdvisoryLockKey);
-        if (await tryLock.ExecuteScalarAsync(cancellationToken) is not true)
+        // Polled, not waited for with pg_advisory_lock: a statement blocked on the lock holds a snapshot, and the
+        // running worker's CREATE INDEX CONCURRENTLY would wait for that snapshot until its lock_timeout.
+        var waiting = false;
+        while (true)
         {
-            logger.LogInformation("Another migration worker holds the lock; waiting for it to finish");
-            await using var waitLock = new NpgsqlCommand("SELECT pg_advisory_lock(@key)", connection) { CommandTimeout = 0 };
-            waitLock.Parameters.AddWithValue("key", AdvisoryLockKey);
-            await waitLock.ExecuteNonQueryAsync(cancellationToken);
+            await using var tryLock = new NpgsqlCommand("SELECT pg_try_advisory_lock(@key)", connection);
+            tryLock.Parameters.AddWithValue("key", AdvisoryLockKey);
+            if (await tryLock.ExecuteScalarAsync(cancellationToken) is true)
+            {
+                break;
+            }
+
+            if (!waiting)
+            {
+                logger.LogInformation("Another migration worker holds the lock; waiting for it to finish");
+                waiting = true;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(250), cancellationToken);
         }
 
         return connection;

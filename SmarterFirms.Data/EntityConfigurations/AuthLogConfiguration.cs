@@ -1,5 +1,4 @@
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.Metadata;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 using SmarterFirms.Data.Entities;
 
@@ -24,12 +23,10 @@ internal sealed class AuthLogConfiguration : IEntityTypeConfiguration<AuthLog>
         builder.Property(l => l.Details).HasColumnType("jsonb");
         builder.Property(l => l.OccurredAt).HasDefaultValueSql("now()");
 
-        // Set by the insert trigger whatever the writer sends; read back so an entity knows its own hash.
-        builder.Property(l => l.RowHash).ValueGeneratedOnAdd().Metadata.SetBeforeSaveBehavior(PropertySaveBehavior.Ignore);
-        foreach (var reference in (string[])[nameof(AuthLog.UserRef), nameof(AuthLog.FirmRef), nameof(AuthLog.ActorRef)])
-        {
-            builder.Property(reference).ValueGeneratedOnAdd().Metadata.SetBeforeSaveBehavior(PropertySaveBehavior.Ignore);
-        }
+        // row_hash and the *_ref commitments are set by the insert trigger whatever the writer sends. They are not
+        // read back: a RETURNING would need the row to pass the SELECT policy, which a sign-in or registration
+        // event (written before anyone is known) does not.
+        builder.Property(l => l.RowHash);
 
         // Keyset paging: (key, occurred_at, id) serves "newest first" for a firm, a user and an event type.
         builder.HasIndex(l => new { l.FirmId, l.OccurredAt, l.Id }).HasDatabaseName("ix_auth_logs_firm_id_occurred_at");

@@ -51,7 +51,6 @@ namespace SmarterFirms.MigrationWorker.Migrations
                         .HasColumnName("actor_id");
 
                     b.Property<byte[]>("ActorRef")
-                        .ValueGeneratedOnAdd()
                         .HasColumnType("bytea")
                         .HasColumnName("actor_ref");
 
@@ -68,7 +67,6 @@ namespace SmarterFirms.MigrationWorker.Migrations
                         .HasColumnName("firm_id");
 
                     b.Property<byte[]>("FirmRef")
-                        .ValueGeneratedOnAdd()
                         .HasColumnType("bytea")
                         .HasColumnName("firm_ref");
 
@@ -78,7 +76,6 @@ namespace SmarterFirms.MigrationWorker.Migrations
 
                     b.Property<byte[]>("RowHash")
                         .IsRequired()
-                        .ValueGeneratedOnAdd()
                         .HasColumnType("bytea")
                         .HasColumnName("row_hash");
 
@@ -92,7 +89,6 @@ namespace SmarterFirms.MigrationWorker.Migrations
                         .HasColumnName("user_id");
 
                     b.Property<byte[]>("UserRef")
-                        .ValueGeneratedOnAdd()
                         .HasColumnType("bytea")
                         .HasColumnName("user_ref");
 

@@ -48,7 +48,6 @@ namespace SmarterFirms.MigrationWorker.Migrations
                         .HasColumnName("actor_id");
 
                     b.Property<byte[]>("ActorRef")
-                        .ValueGeneratedOnAdd()
                         .HasColumnType("bytea")
                         .HasColumnName("actor_ref");
 
@@ -65,7 +64,6 @@ namespace SmarterFirms.MigrationWorker.Migrations
                         .HasColumnName("firm_id");
 
                     b.Property<byte[]>("FirmRef")
-                        .ValueGeneratedOnAdd()
                         .HasColumnType("bytea")
                         .HasColumnName("firm_ref");
 
@@ -75,7 +73,6 @@ namespace SmarterFirms.MigrationWorker.Migrations
 
                     b.Property<byte[]>("RowHash")
                         .IsRequired()
-                        .ValueGeneratedOnAdd()
                         .HasColumnType("bytea")
                         .HasColumnName("row_hash");
 
@@ -89,7 +86,6 @@ namespace SmarterFirms.MigrationWorker.Migrations
                         .HasColumnName("user_id");
 
                     b.Property<byte[]>("UserRef")
-                        .ValueGeneratedOnAdd()
                         .HasColumnType("bytea")
                         .HasColumnName("user_ref");
 

@@ -82,11 +82,14 @@ internal static class RoleChecks
     {
         var grants = await context.StringsAsync("""
             SELECT a.privilege_type || ' on ' || c.relname FROM pg_class c CROSS JOIN LATERAL aclexplode(c.relacl) a
-            WHERE c.relnamespace = 'public'::regnamespace AND a.grantee = 0
+            WHERE c.relnamespace = 'public'::regnamespace AND a.grantee = 0 AND NOT EXISTS (
+                -- An extension's own views (pg_stat_statements) carry the extension's grants, not ours.
+                SELECT FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
             UNION
             SELECT a.privilege_type || ' (' || att.attname || ') on ' || c.relname
             FROM pg_attribute att JOIN pg_class c ON c.oid = att.attrelid CROSS JOIN LATERAL aclexplode(att.attacl) a
-            WHERE c.relnamespace = 'public'::regnamespace AND att.attnum > 0 AND a.grantee = 0
+            WHERE c.relnamespace = 'public'::regnamespace AND att.attnum > 0 AND a.grantee = 0 AND NOT EXISTS (
+                SELECT FROM pg_depend d WHERE d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype = 'e')
             ORDER BY 1
             """);
         return CheckOutcome.From(grants.Select(g => $"PUBLIC has {g}").ToList(), "PUBLIC holds no privilege on any table, view or sequence of ours");

@@ -38,6 +38,9 @@ public sealed class AppHostFixture : IAsyncLifetime
     public string ClioClientSecret { get; private set; } = "";
     public string EncryptionMasterKey { get; private set; } = "";
 
+    // The local checkpoint key that signs the audit trail's seals (API processes of tests need it to start).
+    public string AuditCheckpointKey { get; private set; } = "";
+
     // The web app browser sign-ins may return to (Clio:ReturnUrls:0 of the shared API).
     public const string ClioReturnUrl = "http://localhost:3000/signed-in";
 
@@ -86,6 +89,7 @@ public sealed class AppHostFixture : IAsyncLifetime
         SeedConsultantPassword = await ParameterAsync("seed-consultant-password", cts.Token);
         SigningKey = await ParameterAsync("token-signing-key", cts.Token);
         EncryptionMasterKey = await ParameterAsync("encryption-master-key", cts.Token);
+        AuditCheckpointKey = await ParameterAsync("audit-checkpoint-key", cts.Token);
         AppConnectionString = new NpgsqlConnectionStringBuilder(OwnerConnectionString)
         {
             Username = AuthDatabase.AppRole,

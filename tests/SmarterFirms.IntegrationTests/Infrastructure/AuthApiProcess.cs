@@ -49,6 +49,7 @@ public sealed class AuthApiProcess : IAsyncDisposable
         start.Environment["Tokens__Issuer"] = address.ToString().TrimEnd('/');
         start.Environment["Encryption__Provider"] = "Local";
         start.Environment["Encryption__Local__MasterKey"] = fixture.EncryptionMasterKey;
+        start.Environment["Audit__CheckpointKey"] = fixture.AuditCheckpointKey;
         foreach (var (key, value) in settings)
         {
             start.Environment[key] = value;

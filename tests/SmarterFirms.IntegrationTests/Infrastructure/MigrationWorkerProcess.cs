@@ -17,6 +17,15 @@ public static class MigrationWorkerProcess
     // key provider, and scratch databases hold only what tests encrypt themselves with this key.
     public static readonly string MasterKey = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
 
+    // A checkpoint key of the runs' own: every migrate seals nothing but prepares the audit trail with the signer.
+    public static readonly string CheckpointKey = NewCheckpointKey();
+
+    private static string NewCheckpointKey()
+    {
+        using var key = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256);
+        return Convert.ToBase64String(key.ExportPkcs8PrivateKey());
+    }
+
     public static Task<WorkerResult> RunAsync(string connectionString, params string[] args) =>
         RunAsync(connectionString, new Dictionary<string, string>(), args);
 
@@ -31,6 +40,7 @@ public static class MigrationWorkerProcess
         start.Environment[$"ConnectionStrings__{AuthDatabase.ConnectionName}"] = connectionString;
         start.Environment["DOTNET_ENVIRONMENT"] = "Production";
         start.Environment["Encryption__Local__MasterKey"] = MasterKey;
+        start.Environment.TryAdd("Audit__CheckpointKey", CheckpointKey);
         start.Environment.Remove("OTEL_EXPORTER_OTLP_ENDPOINT");
         foreach (var (key, value) in environment)
         {
