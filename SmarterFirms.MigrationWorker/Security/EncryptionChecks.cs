@@ -53,8 +53,8 @@ internal static class EncryptionChecks
         var findings = new List<string>();
         var binary = await context.StringsAsync("""
             SELECT c.relname || '.' || a.attname FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
-            WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped
-              AND a.atttypid = 'bytea'::regtype ORDER BY 1
+            WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p') AND NOT c.relispartition -- a partition's columns are its table's
+              AND a.attnum > 0 AND NOT a.attisdropped AND a.atttypid = 'bytea'::regtype ORDER BY 1
             """);
         findings.AddRange(binary.Where(b => !NotEncrypted.Contains(b) && !Encrypted.Any(e => $"{e.Table}.{e.Column}" == b))
             .Select(b => $"{b} is a binary column neither encrypted nor declared a hash (classify it in EncryptionChecks)"));

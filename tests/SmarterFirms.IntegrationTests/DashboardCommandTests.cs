@@ -7,6 +7,7 @@ namespace SmarterFirms.IntegrationTests;
 
 // The dashboard's commands (DESIGN §9), run as the dashboard runs them, through ResourceCommandService on the
 // test AppHost; each asserts the effect of its CLI twin.
+[Collection("SharedStackState")]
 public sealed class DashboardCommandTests(AppHostFixture fixture)
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;

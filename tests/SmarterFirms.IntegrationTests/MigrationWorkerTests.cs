@@ -111,7 +111,7 @@ public sealed class MigrationWorkerTests(AppHostFixture fixture) : IAsyncLifetim
         await using (var connection = new NpgsqlConnection(_db))
         {
             await connection.OpenAsync();
-            await using var blocker = new NpgsqlCommand("CREATE TABLE auth_logs (id int)", connection); // phase 3 cannot create it
+            await using var blocker = new NpgsqlCommand("CREATE TABLE auth_log_seals (id int)", connection); // phase 3 cannot create it
             await blocker.ExecuteNonQueryAsync();
         }
 

@@ -7,6 +7,8 @@ namespace SmarterFirms.IntegrationTests;
 // Firm A never reaches firm B (DESIGN §4), proven from both sides: through the API with A's real tokens
 // (guessed ids, query parameters, the access check), and in SQL as the app role with A's settings, where
 // B's rows are simply not there and writes for B fail; with no settings nothing is visible at all.
+// Not beside DashboardCommandTests: its security check of the shared stack would see this class's stand-in Clio tokens.
+[Collection("SharedStackState")]
 public sealed class TenantIsolationTests(AppHostFixture fixture) : IAsyncLifetime
 {
     private static readonly string[] FirmScopedTables = ["firm_consultant_associations", "consultant_permissions", "auth_logs", "clio_connections"];
@@ -41,7 +43,11 @@ public sealed class TenantIsolationTests(AppHostFixture fixture) : IAsyncLifetim
         }
     }
 
-    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    // The stand-in Clio tokens above are not real envelopes: they must not outlive the test, or the security check
+    // of a later migrate on the shared stack (rightly) reports plaintext in an encrypted column.
+    public async ValueTask DisposeAsync() =>
+        await Sql.ExecuteAsync(fixture.OwnerConnectionString,
+            $"DELETE FROM clio_connections WHERE user_id IN ('{_a.Owner.Id}', '{_b.Owner.Id}')");
 
     // Everything of firm B as the owner role sees it: unchanged by anything A tries.
     private async Task<List<string>> FirmBAsync() =>

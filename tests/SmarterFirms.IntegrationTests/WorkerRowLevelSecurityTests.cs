@@ -26,7 +26,7 @@ public sealed class WorkerRowLevelSecurityTests(AppHostFixture fixture) : IAsync
 
         Assert.Equal(
             ["clio_connections", "clio_connections, consultant_permissions, firm_consultant_associations",
-             "auth_logs, clio_connections, consultant_permissions, firm_consultant_associations"],
+             "auth_log_seals, auth_logs, clio_connections, consultant_permissions, firm_consultant_associations"],
             protectedTables);
     }
 

@@ -194,8 +194,12 @@ public sealed class OpenApiFuzzTests(AppHostFixture fixture)
                 }
 
                 // Past the 64 KiB body limit once per operation: the size is refused, whichever field carries it.
-                var first = fields.Keys.First();
-                yield return valid with { Label = $"body {first}=1 MiB", Target = "body", Body = ("application/json", Body(fields, world, first, OneMegabyte)) };
+                // (A body without fields, e.g. an empty object, gets the whole-body variants below only.)
+                if (fields.Keys.FirstOrDefault() is { } first)
+                {
+                    yield return valid with { Label = $"body {first}=1 MiB", Target = "body", Body = ("application/json", Body(fields, world, first, OneMegabyte)) };
+                }
+
                 foreach (var body in HostileValues.Bodies)
                 {
                     yield return valid with { Label = $"body {Short(body.Body)} as {body.ContentType}", Target = "body", Body = body };
