@@ -22,7 +22,8 @@ internal static class PerformanceTrigger
             }
 
             var then = before.FirstOrDefault(b => b.Name == now.Name);
-            if (then is not null && now.P95Ms - then.P95Ms >= options.LatencyRegressionFloorMs && now.P95Ms > then.P95Ms * options.MaxLatencyRegression)
+            if (then is not null && (options.LatencyRegressionFloorMs <= 0 || now.P95Ms - then.P95Ms >= options.LatencyRegressionFloorMs)
+                && now.P95Ms > then.P95Ms * options.MaxLatencyRegression)
             {
                 return $"hot statement '{now.Name}' p95 {now.P95Ms:F2} ms is {now.P95Ms / Math.Max(then.P95Ms, 0.001):F1}x its {then.P95Ms:F2} ms before the run (limit {options.MaxLatencyRegression:F1}x)";
             }

@@ -29,6 +29,7 @@ internal sealed class RolloutOptions
     public double MaxLatencyRegression { get; set; } = 2.0;
 
     // A regression must also add at least this much (ms) to the p95: on small data sub-millisecond p95s double by noise.
+    // 0 means no floor: the ratio alone decides.
     [Range(0.0, 10_000.0)]
     public double LatencyRegressionFloorMs { get; set; } = 25.0;
 
