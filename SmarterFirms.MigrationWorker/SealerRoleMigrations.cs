@@ -10,20 +10,8 @@ internal static class SealerRoleMigrations
     // Frozen as history: the role phase 3 was written for.
     public const string SealerRole = "smarterfirms_sealer";
 
-    public static void CreateSealerRole(this MigrationBuilder migrationBuilder)
-    {
-        migrationBuilder.Sql($"""
-            DO $$
-            BEGIN
-                IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{SealerRole}') THEN
-                    CREATE ROLE {SealerRole} NOLOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT NOBYPASSRLS;
-                END IF;
-            END $$;
-            """);
-        migrationBuilder.Sql($"GRANT USAGE ON SCHEMA public TO {SealerRole};");
-    }
+    public static void CreateSealerRole(this MigrationBuilder migrationBuilder) => migrationBuilder.CreateServiceRole(SealerRole);
 
     // Roles are cluster-wide: rolling back drops this database's grants only (the tables' grants go with the tables).
-    public static void RevokeSealerRoleSchemaUsage(this MigrationBuilder migrationBuilder) =>
-        migrationBuilder.Sql($"REVOKE USAGE ON SCHEMA public FROM {SealerRole};");
+    public static void RevokeSealerRoleSchemaUsage(this MigrationBuilder migrationBuilder) => migrationBuilder.RevokeSchemaUsage(SealerRole);
 }

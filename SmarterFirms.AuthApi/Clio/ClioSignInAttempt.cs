@@ -7,10 +7,6 @@ using Microsoft.EntityFrameworkCore;
 using SmarterFirms.AuthApi.Auth;
 using SmarterFirms.Data;
 using SmarterFirms.Data.Entities;
-using CallbackResult = Microsoft.AspNetCore.Http.HttpResults.Results<
-    Microsoft.AspNetCore.Http.HttpResults.Ok<SmarterFirms.AuthApi.Auth.TokenResponse>,
-    Microsoft.AspNetCore.Http.HttpResults.RedirectHttpResult,
-    Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult>;
 
 namespace SmarterFirms.AuthApi.Clio;
 

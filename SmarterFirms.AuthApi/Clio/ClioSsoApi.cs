@@ -9,10 +9,6 @@ using SmarterFirms.AuthApi.Extensions;
 using SmarterFirms.Data;
 using SmarterFirms.Data.Encryption;
 using SmarterFirms.Data.Tenancy;
-using CallbackResult = Microsoft.AspNetCore.Http.HttpResults.Results<
-    Microsoft.AspNetCore.Http.HttpResults.Ok<SmarterFirms.AuthApi.Auth.TokenResponse>,
-    Microsoft.AspNetCore.Http.HttpResults.RedirectHttpResult,
-    Microsoft.AspNetCore.Http.HttpResults.ProblemHttpResult>;
 
 namespace SmarterFirms.AuthApi.Clio;
 
