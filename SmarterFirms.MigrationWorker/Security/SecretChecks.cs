@@ -68,8 +68,10 @@ internal static class SecretChecks
                    || coalesce(d.datname, 'every database') || ' holds a secret'
             FROM pg_db_role_setting rs LEFT JOIN pg_roles r ON r.oid = rs.setrole LEFT JOIN pg_database d ON d.oid = rs.setdatabase,
                  unnest(rs.setconfig) s
-            WHERE EXISTS (SELECT FROM unnest($1::text[]) n WHERE strpos(s, n) > 0) OR s ~ $2
-               OR split_part(s, '=', 1) ~* '{SecretNamePattern}'
+            -- Settings of every database and of this one: another database's settings are not this deployment's.
+            WHERE (rs.setdatabase = 0 OR d.datname = current_database())
+              AND (EXISTS (SELECT FROM unnest($1::text[]) n WHERE strpos(s, n) > 0) OR s ~ $2
+                   OR split_part(s, '=', 1) ~* '{SecretNamePattern}')
             ORDER BY 1
             """, needles.Text, SecretSources.JwkPrivatePattern);
         return CheckOutcome.From(findings,
