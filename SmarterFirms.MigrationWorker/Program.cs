@@ -28,8 +28,15 @@ if (string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString(AuthData
 }
 
 builder.AddServiceDefaults();
-// Named per process, so `restore` can tell this worker's own sessions from the API's.
-builder.AddAuthDbContext(c => c.ApplicationName = DatabaseBackup.ApplicationName);
+// Named per process, so `restore` can tell this worker's own sessions from the API's. The client waits as long as the
+// server's statement_timeout lets a phase statement run (an index built CONCURRENTLY on millions of rows takes minutes),
+// so the server's limit is the one that decides, and its error is the one the rollback names.
+var statementTimeout = builder.Configuration.GetValue($"{RolloutOptions.Section}:{nameof(RolloutOptions.StatementTimeout)}", new RolloutOptions().StatementTimeout);
+builder.AddAuthDbContext(c =>
+{
+    c.ApplicationName = DatabaseBackup.ApplicationName;
+    c.CommandTimeout = (int)Math.Min(int.MaxValue / 1000, Math.Ceiling((statementTimeout + TimeSpan.FromMinutes(1)).TotalSeconds));
+});
 builder.Services.AddOpenTelemetry().WithTracing(t => t.AddSource(WorkerSteps.ActivitySourceName));
 builder.Services.AddSingleton(command);
 builder.Services.AddSingleton(TimeProvider.System);

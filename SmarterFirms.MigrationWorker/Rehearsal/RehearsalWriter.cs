@@ -82,7 +82,8 @@ internal sealed class RehearsalWriter(NpgsqlDataSource dataSource, int users, in
         {
             await using var lookup = new NpgsqlCommand("SELECT id FROM users WHERE email = $1", connection, transaction)
             {
-                Parameters = { new() { Value = RehearsalVolume.Email(user), NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text } },
+                // Typed as the column's citext, as EF Core sends it: a text parameter cannot use ix_users_email.
+                Parameters = { new() { Value = RehearsalVolume.Email(user), NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Citext } },
             };
             var id = await lookup.ExecuteScalarAsync() ?? throw new InvalidOperationException($"sign-in lookup found no user {user}");
             await using var touch = new NpgsqlCommand("UPDATE users SET updated_at = now() WHERE id = $1", connection, transaction)

@@ -63,6 +63,9 @@ internal sealed class LockSafePhases(AuthDbContext db, WorkerSteps steps, IOptio
     private async Task MoveOnceAsync(string migrationId, CancellationToken cancellationToken)
     {
         var rollout = options.Value;
+        var clientTimeout = db.Database.GetCommandTimeout();
+        // The server's statement_timeout decides how long a phase statement may run, not the client's default 30 s.
+        db.Database.SetCommandTimeout(rollout.StatementTimeout + TimeSpan.FromMinutes(1));
         await db.Database.OpenConnectionAsync(cancellationToken);
         try
         {
@@ -98,6 +101,7 @@ internal sealed class LockSafePhases(AuthDbContext db, WorkerSteps steps, IOptio
         {
             await db.Database.ExecuteSqlRawAsync("RESET lock_timeout; RESET statement_timeout", CancellationToken.None);
             await db.Database.CloseConnectionAsync();
+            db.Database.SetCommandTimeout(clientTimeout);
         }
     }
 
