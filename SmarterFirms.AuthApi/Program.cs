@@ -58,6 +58,7 @@ api.MapPermissionsApi();
 api.MapNotesApi();
 api.MapAuditLogApi();
 api.MapAuditApi();
+api.MapAuditRetentionApi();
 app.MapBareAuthenticatedEndpoint(); // benchmarks only (Benchmarks:BareAuthenticatedEndpoint)
 
 app.Run();
