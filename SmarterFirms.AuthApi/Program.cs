@@ -59,6 +59,7 @@ api.MapNotesApi();
 api.MapAuditLogApi();
 api.MapAuditApi();
 api.MapAuditRetentionApi();
+api.MapAuditExportApi();
 app.MapBareAuthenticatedEndpoint(); // benchmarks only (Benchmarks:BareAuthenticatedEndpoint)
 
 app.Run();
