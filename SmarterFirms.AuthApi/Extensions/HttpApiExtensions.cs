@@ -10,9 +10,15 @@ namespace SmarterFirms.AuthApi.Extensions;
 public static class HttpApiExtensions
 {
     // The database as the API uses it: the app role's pool, with the hot statements (the session check, the
-    // access check, the tenant settings) as server-side prepared statements.
+    // access check, the tenant settings) as server-side prepared statements. No reset when a connection goes back
+    // to the pool: every setting the API makes is transaction-local (set_config(..., true)), so the reset round
+    // would cost Postgres a statement per request and clear nothing.
     public static TBuilder AddApiDatabase<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder =>
-        builder.AddAuthDbContext(connection => connection.MaxAutoPrepare = connection.MaxAutoPrepare > 0 ? connection.MaxAutoPrepare : 64);
+        builder.AddAuthDbContext(connection =>
+        {
+            connection.MaxAutoPrepare = connection.MaxAutoPrepare > 0 ? connection.MaxAutoPrepare : 64;
+            connection.NoResetOnClose = true;
+        });
 
     // The wire conventions: OpenAPI, enums by UPPER_SNAKE_CASE name only, small bodies, feature flags.
     public static TBuilder AddHttpApi<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder

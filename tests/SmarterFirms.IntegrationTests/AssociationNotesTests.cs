@@ -5,6 +5,9 @@ using SmarterFirms.IntegrationTests.Infrastructure;
 namespace SmarterFirms.IntegrationTests;
 
 // Notes are encrypted field by field under the firm's data key and bound to their row and firm (DESIGN §6).
+// Beside DashboardCommandTests, not parallel to them: the shared stack's security check samples notes, and the tamper
+// tests here put back what they broke only when they end.
+[Collection("SharedStackState")]
 public sealed class AssociationNotesTests(AppHostFixture fixture)
 {
     private HttpClient Api => fixture.Api;
@@ -71,6 +74,7 @@ public sealed class AssociationNotesTests(AppHostFixture fixture)
         Assert.Equal("AUTHENTICATION_FAILED", moved.Text("failure"));
         Assert.DoesNotContain("first consultant", moved.Body.ToString(), StringComparison.Ordinal);
         Assert.Equal("about the first consultant", (await Api.CallAsync(HttpMethod.Get, $"/associations/{first}/notes", firm.Admin.Token)).Text("notes"));
+        await ForgetNotesAsync(second);
     }
 
     [Fact]
@@ -87,6 +91,7 @@ public sealed class AssociationNotesTests(AppHostFixture fixture)
 
         var moved = (await Api.CallAsync(HttpMethod.Get, $"/associations/{inB}/notes", firmB.Admin.Token)).AssertProblem(HttpStatusCode.Conflict);
         Assert.DoesNotContain("firm A only", moved.Body.ToString(), StringComparison.Ordinal);
+        await ForgetNotesAsync(inB);
     }
 
     [Fact]
@@ -101,7 +106,12 @@ public sealed class AssociationNotesTests(AppHostFixture fixture)
             """);
 
         (await Api.CallAsync(HttpMethod.Get, $"/associations/{id}/notes", firm.Admin.Token)).AssertProblem(HttpStatusCode.Conflict);
+        await ForgetNotesAsync(id);
     }
+
+    // The shared database keeps no ciphertext a test broke on purpose, so its security check stays meaningful.
+    private async Task ForgetNotesAsync(Guid associationId) =>
+        await Sql.ExecuteAsync(fixture.OwnerConnectionString, $"UPDATE firm_consultant_associations SET notes = NULL WHERE id = '{associationId}'");
 
     [Fact]
     public async Task OnlyTheFirmsOwnersAndAdminsReadOrWriteNotes()

@@ -15,6 +15,9 @@ using static SmarterFirms.IntegrationTests.Infrastructure.ClioAssertions;
 namespace SmarterFirms.IntegrationTests;
 
 // Clio SSO on API processes of the tests' own (AuthApiProcess): settings the shared stack must not have.
+// Beside DashboardCommandTests, not parallel to them: the KMS test writes a Clio connection the shared stack's
+// security check cannot open, and removes it only when it ends.
+[Collection("SharedStackState")]
 public sealed class ClioSsoProcessTests(AppHostFixture fixture)
 {
     private static readonly Guid Northwind = Guid.Parse("5eed0001-0000-4000-8000-000000000002");
@@ -197,6 +200,8 @@ public sealed class ClioSsoProcessTests(AppHostFixture fixture)
         {
             Assert.False(log.Contains(secret, StringComparison.Ordinal), $"The {name} appears in the API's log.");
         }
+
+        await Sql.ExecuteAsync(fixture.OwnerConnectionString, $"DELETE FROM clio_connections WHERE user_id = '{userId}'");
     }
 
     private static KmsOptions KmsOptions(FakeKmsServer kms) => new()

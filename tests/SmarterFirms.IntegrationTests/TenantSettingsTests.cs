@@ -27,12 +27,12 @@ public sealed class TenantSettingsTests(AppHostFixture fixture)
     }
 
     // The data layer alone, as the API wires it, with every statement captured as a trace span.
-    private async Task<(IHost Host, TenantContext Tenant, List<Activity> Spans)> StartDataLayerAsync()
+    private async Task<(IHost Host, TenantContext Tenant, List<Activity> Spans)> StartDataLayerAsync(string? connectionString = null)
     {
         var spans = new List<Activity>();
         var tenant = new TenantContext();
         var builder = Host.CreateApplicationBuilder();
-        builder.Configuration["ConnectionStrings:authdb"] = fixture.AppConnectionString;
+        builder.Configuration["ConnectionStrings:authdb"] = connectionString ?? fixture.AppConnectionString;
         builder.AddServiceDefaults();
         builder.AddAuthDbContext();
         builder.Services.AddSingleton<ITenantContextAccessor>(new FixedTenant(tenant));
@@ -92,6 +92,34 @@ public sealed class TenantSettingsTests(AppHostFixture fixture)
         Assert.StartsWith("SELECT set_config('app.user_id', @__app_user_id, true), set_config('app.firm_id', @__app_firm_id, true);", statement, StringComparison.Ordinal);
         Assert.Contains("FROM firm_consultant_associations", statement, StringComparison.Ordinal);
         Assert.DoesNotContain("set_config", nobodyStatements[^1], StringComparison.Ordinal);
+    }
+
+    // The API's pool skips the reset on return (HttpApiExtensions.AddApiDatabase): safe only because every setting
+    // is transaction-local. One physical connection here, so the second query runs where the first one set them.
+    [Fact]
+    public async Task WithoutThePoolsResetAPooledConnectionCarriesNoTenantIntoItsNextUse()
+    {
+        var connection = new Npgsql.NpgsqlConnectionStringBuilder(fixture.AppConnectionString) { NoResetOnClose = true, MaxPoolSize = 1 };
+        var (host, tenant, _) = await StartDataLayerAsync(connection.ConnectionString);
+        using var _ = host;
+        var ct = TestContext.Current.CancellationToken;
+
+        await using (var scope = host.Services.CreateAsyncScope())
+        {
+            tenant.UserId = HarborValeAdmin;
+            tenant.FirmId = HarborVale;
+            Assert.True(await scope.ServiceProvider.GetRequiredService<AuthDbContext>().FirmConsultantAssociations.AnyAsync(ct));
+        }
+
+        tenant.UserId = null;
+        tenant.FirmId = null;
+        await using var next = host.Services.CreateAsyncScope();
+        var db = next.ServiceProvider.GetRequiredService<AuthDbContext>();
+        var settings = await db.Database.SqlQueryRaw<string>(
+            "SELECT coalesce(current_setting('app.user_id', true), '') || '|' || coalesce(current_setting('app.firm_id', true), '') AS \"Value\"").SingleAsync(ct);
+
+        Assert.Equal("|", settings);
+        Assert.False(await db.FirmConsultantAssociations.AnyAsync(ct));
     }
 
     [Fact]

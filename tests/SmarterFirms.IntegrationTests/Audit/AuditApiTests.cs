@@ -11,6 +11,9 @@ namespace SmarterFirms.IntegrationTests.Audit;
 // The running API's sealer and the trail's proof endpoints: the checkpoint key's JWKS, a firm's newest signed
 // checkpoint, the firm's chain verified now; and the roles: the app role cannot write seals, the sealer cannot
 // change or delete an event.
+// Beside DashboardCommandTests, not parallel to them: their verify-audit covers every chain of the shared database, and
+// the tamper test here puts the row back only when it ends.
+[Collection("SharedStackState")]
 public sealed class AuditApiTests(AppHostFixture fixture)
 {
     private HttpClient Api => fixture.Api;
@@ -75,6 +78,7 @@ public sealed class AuditApiTests(AppHostFixture fixture)
         var finding = Assert.Single(verification.Body.GetProperty("findings").EnumerateArray());
         Assert.Equal("row-modified", finding.GetProperty("kind").GetString());
         Assert.Equal(row, finding.GetProperty("rowId").GetGuid());
+        await Sql.ExecuteAsync(fixture.OwnerConnectionString, $"UPDATE auth_logs SET user_agent = 'browser' WHERE id = '{row}'");
     }
 
     [Fact]
