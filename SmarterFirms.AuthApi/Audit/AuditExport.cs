@@ -11,14 +11,14 @@ namespace SmarterFirms.AuthApi.Audit;
 internal static class AuditExport
 {
     public static async IAsyncEnumerable<object> LinesAsync(
-        NpgsqlConnection connection, Guid firmId, DateTimeOffset from, DateTimeOffset to, DateTimeOffset now, bool proof,
+        NpgsqlConnection connection, Guid firmId, DateTimeOffset from, DateTimeOffset to, DateTimeOffset now, string keys, bool proof,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var (chainStart, provenTo) = await ChainSpanAsync(connection, firmId, cancellationToken);
         var (first, last) = proof && provenTo is { } proven
             ? await CoveringSealsAsync(connection, firmId, from, to < proven ? to : proven, cancellationToken)
             : (null, null);
-        yield return new ExportHeader(AuditExportLine.Header, AuditExportLine.Format, firmId, firmId, from, to, provenTo, now, "/.well-known/audit-keys");
+        yield return new ExportHeader(AuditExportLine.Header, AuditExportLine.Format, firmId, firmId, from, to, provenTo, now, keys);
 
         var (rowsFrom, rowsTo, seals, checkpoint) = (from, to, 0L, (string?)null);
         if (first is { } firstSeq)

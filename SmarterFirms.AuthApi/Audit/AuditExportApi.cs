@@ -59,7 +59,8 @@ public static class AuditExportApi
         var extension = format == AuditExportWriters.Ocsf ? "ocsf.ndjson" : format;
         return TypedResults.Stream(body => AuditSnapshot.ReadAsync(s.Db, tenant, async connection =>
             {
-                var lines = AuditExport.LinesAsync(connection, firmId, from, to, now, proof: format == AuditExportWriters.Ndjson, s.Http.RequestAborted);
+                var keys = $"{s.Http.Request.Scheme}://{s.Http.Request.Host}/.well-known/audit-keys";
+                var lines = AuditExport.LinesAsync(connection, firmId, from, to, now, keys, proof: format == AuditExportWriters.Ndjson, s.Http.RequestAborted);
                 await AuditExportWriters.WriteAsync(body, format, lines, s.Http.RequestAborted);
                 return true;
             }, s.Http.RequestAborted),

@@ -71,7 +71,11 @@ public sealed class AuditExportTests(AppHostFixture fixture)
         var csv = (await ExportAsync(firm, "csv", contentType: "text/csv")).Split("\r\n", StringSplitOptions.RemoveEmptyEntries);
         Assert.StartsWith("id,event_type,occurred_at,", csv[0], StringComparison.Ordinal);
         var hash = await Sql.ScalarAsync<string>(fixture.OwnerConnectionString, $"SELECT encode(row_hash, 'hex') FROM auth_logs WHERE id = '{ids[0]}'");
-        Assert.Contains(csv, l => l.StartsWith(ids[0].ToString(), StringComparison.Ordinal) && l.Contains(hash, StringComparison.Ordinal));
+        var line = Assert.Single(csv, l => l.StartsWith(ids[0].ToString(), StringComparison.Ordinal));
+        Assert.Contains(hash, line, StringComparison.Ordinal);
+        // The canonical text the hash covers: inet::text keeps the prefix length; a quoted field doubles its quotes.
+        Assert.Contains(",203.0.113.7/32,agent 1,", line, StringComparison.Ordinal);
+        Assert.Contains("\"\"method\"\": \"\"CLIO_SSO\"\"", line, StringComparison.Ordinal);
 
         var ocsf = (await ExportAsync(firm, "ocsf")).Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
         var signIn = Assert.Single(ocsf, e => e.GetProperty("metadata").GetProperty("uid").GetGuid() == ids[0]);
