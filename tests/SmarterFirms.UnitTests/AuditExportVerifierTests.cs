@@ -21,7 +21,11 @@ public sealed class AuditExportVerifierTests : IDisposable
         _rows = Enumerable.Range(1, 3).Select(i => Row(Start.AddSeconds(i), $"agent {i}")).ToList();
         Seal(Start, Start.AddSeconds(10), _rows);
         Seal(Start.AddSeconds(10), Start.AddSeconds(70), []);
+        _later = Row(Start.AddSeconds(75), "agent 4");
+        Seal(Start.AddSeconds(70), Start.AddSeconds(80), [_later]);
     }
+
+    private readonly AuditRow _later;
 
     public void Dispose() => _key.Dispose();
 
@@ -31,8 +35,17 @@ public sealed class AuditExportVerifierTests : IDisposable
         var result = await VerifyAsync(Lines());
 
         Assert.True(result.Intact, string.Join('\n', result.Findings));
-        Assert.Equal((2, 3), (result.Seals, result.Events));
+        Assert.Equal((3, 3), (result.Seals, result.Events));
         Assert.Equal(Convert.ToHexStringLower(_seals[^1].SealHash), result.Checkpoint);
+    }
+
+    [Fact]
+    public async Task AnExportThatStartsAtALaterSealVerifiesWithoutTheSealsBeforeIt()
+    {
+        var result = await VerifyAsync(Lines(fromSeal: 3, rows: [_later]));
+
+        Assert.True(result.Intact, string.Join('\n', result.Findings));
+        Assert.Equal((1, 1), (result.Seals, result.Events));
     }
 
     [Fact]
@@ -79,14 +92,17 @@ public sealed class AuditExportVerifierTests : IDisposable
         return new ExportVerifier(keys, header, witness).VerifyAsync(new StringReader(string.Join('\n', lines.Skip(1))), CancellationToken.None);
     }
 
-    private List<string> Lines()
+    // The export of the first three rows (the third seal links them to the newest checkpoint), or from a later seal on.
+    private List<string> Lines(int fromSeal = 1, List<AuditRow>? rows = null)
     {
+        rows ??= _rows;
+        var seals = _seals.Skip(fromSeal - 1).ToList();
         object[] lines =
         [
-            new ExportHeader(AuditExportLine.Header, AuditExportLine.Format, Firm, Firm, Start, Start.AddSeconds(70), _seals[^1].RangeTo, Start.AddHours(1), "keys.json"),
-            .. _seals.Select(s => ExportSeal.Of(s, withDigests: s.RowCount > 0)),
-            .. _rows.Select(r => ExportEvent.Of(r, isSealed: true)),
-            new ExportEnd(AuditExportLine.End, _seals.Count, _rows.Count, 0, Convert.ToHexStringLower(_seals[^1].SealHash)),
+            new ExportHeader(AuditExportLine.Header, AuditExportLine.Format, Firm, Firm, seals[0].RangeFrom, Start.AddSeconds(70), _seals[^1].RangeTo, Start.AddHours(1), "keys.json"),
+            .. seals.Select(s => ExportSeal.Of(s, withDigests: s.RowCount > 0 && rows.Any(r => r.OccurredAt >= s.RangeFrom && r.OccurredAt < s.RangeTo))),
+            .. rows.Select(r => ExportEvent.Of(r, isSealed: true)),
+            new ExportEnd(AuditExportLine.End, seals.Count, rows.Count, 0, Convert.ToHexStringLower(_seals[^1].SealHash)),
         ];
         return lines.Select(l => JsonSerializer.Serialize(l, l.GetType(), JsonSerializerOptions.Web)).ToList();
     }

@@ -114,7 +114,8 @@ internal sealed class ExportVerifier(CheckpointKeyRing keys, ExportHeader header
             Add(AuditFinding.SealModified, seq: seal.Seq, detail: "the seal's digests do not match their hash");
         }
 
-        _findings.AddRange(SealCheck.CheckSeal(seal, _newest, keys, digestsHash));
+        // The first seal's predecessor is not in the export (it starts where the range does): its signature vouches for it.
+        _findings.AddRange(SealCheck.CheckSeal(seal, _newest, keys, digestsHash).Where(f => _newest is not null || f.Kind != AuditFinding.SealMissing));
         _witnessSeen |= string.Equals(witness?.Trim(), line.SealHash, StringComparison.OrdinalIgnoreCase);
         if (line.Digests is not null)
         {
