@@ -14,14 +14,15 @@ internal static class AuditExport
         NpgsqlConnection connection, Guid firmId, DateTimeOffset from, DateTimeOffset to, DateTimeOffset now, string keys, bool proof,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var (chainStart, provenTo) = await ChainSpanAsync(connection, firmId, cancellationToken);
+        var (chainStart, provenTo, newestSeq) = await ChainSpanAsync(connection, firmId, cancellationToken);
         var (first, last) = proof && provenTo is { } proven
             ? await CoveringSealsAsync(connection, firmId, from, to < proven ? to : proven, cancellationToken)
             : (null, null);
         yield return new ExportHeader(AuditExportLine.Header, AuditExportLine.Format, firmId, firmId, from, to, provenTo, now, keys);
 
         var (rowsFrom, rowsTo, seals, checkpoint) = (from, to, 0L, (string?)null);
-        if (first is { } firstSeq)
+        // A range that no seal meets (all newer than the newest) still carries the newest checkpoint, for its witness.
+        if ((first ?? (proof ? newestSeq : null)) is { } firstSeq)
         {
             await using var command = new NpgsqlCommand(
                 $"SELECT {ChainVerifier.SealColumns} FROM auth_log_seals WHERE chain_id = @chain AND seq >= @first ORDER BY seq", connection);
@@ -31,7 +32,7 @@ internal static class AuditExport
             while (await reader.ReadAsync(cancellationToken))
             {
                 var seal = ChainVerifier.ReadSeal(reader);
-                rowsFrom = seal.Seq == firstSeq && seal.RangeFrom < rowsFrom ? seal.RangeFrom : rowsFrom;
+                rowsFrom = seal.Seq == first && seal.RangeFrom < rowsFrom ? seal.RangeFrom : rowsFrom;
                 rowsTo = seal.Seq == last && seal.RangeTo > rowsTo ? seal.RangeTo : rowsTo;
                 var line = ExportSeal.Of(seal, withDigests: seal.Seq <= last);
                 (seals, checkpoint) = (seals + 1, line.SealHash);
@@ -68,15 +69,17 @@ internal static class AuditExport
         yield return new ExportEnd(AuditExportLine.End, seals, events, rows, checkpoint);
     }
 
-    // Where the chain's seals begin and end (nulls for a chain with no seal yet).
-    private static async Task<(DateTimeOffset? Start, DateTimeOffset? End)> ChainSpanAsync(
+    // Where the chain's seals begin and end, and the newest seal's seq (nulls for a chain with no seal yet).
+    private static async Task<(DateTimeOffset? Start, DateTimeOffset? End, long? Newest)> ChainSpanAsync(
         NpgsqlConnection connection, Guid chainId, CancellationToken cancellationToken)
     {
-        await using var command = new NpgsqlCommand("SELECT min(range_from), max(range_to) FROM auth_log_seals WHERE chain_id = @chain", connection);
+        await using var command = new NpgsqlCommand(
+            "SELECT min(range_from), max(range_to), max(seq) FROM auth_log_seals WHERE chain_id = @chain", connection);
         command.Parameters.AddWithValue("chain", chainId);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         await reader.ReadAsync(cancellationToken);
-        return (reader.IsDBNull(0) ? null : reader.GetFieldValue<DateTimeOffset>(0), reader.IsDBNull(1) ? null : reader.GetFieldValue<DateTimeOffset>(1));
+        return (reader.IsDBNull(0) ? null : reader.GetFieldValue<DateTimeOffset>(0), reader.IsDBNull(1) ? null : reader.GetFieldValue<DateTimeOffset>(1),
+            reader.IsDBNull(2) ? null : reader.GetInt64(2));
     }
 
     // The first and last seal whose range meets [from, to).

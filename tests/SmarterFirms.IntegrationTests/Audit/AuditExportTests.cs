@@ -60,6 +60,16 @@ public sealed class AuditExportTests(AppHostFixture fixture)
         var jwks = await WriteTempAsync(await (await Api.SendAsync(HttpMethod.Get, "/.well-known/audit-keys", null)).Content.ReadAsStringAsync());
         var result = await VerifyOfflineAsync(await WriteTempAsync(export), "--jwks", jwks);
         Assert.True(result.ExitCode == 0, result.ToString());
+
+        // A range no seal reaches yet still carries the newest checkpoint, as a seal without digests.
+        var ahead = DateTimeOffset.UtcNow.AddHours(1);
+        var later = await ExportAsync(firm, "ndjson", $"&from={ahead:yyyy-MM-ddTHH:mm:ssZ}&to={ahead.AddHours(1):yyyy-MM-ddTHH:mm:ssZ}");
+        var laterLines = later.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        var newest = Assert.Single(laterLines, l => Type(l) == "seal");
+        Assert.Equal(JsonValueKind.Null, newest.GetProperty("digests").ValueKind);
+        Assert.Equal(newest.GetProperty("sealHash").GetString(), laterLines[^1].GetProperty("checkpoint").GetString());
+        var laterResult = await VerifyOfflineAsync(await WriteTempAsync(later), "--jwks", jwks, "--checkpoint", newest.GetProperty("sealHash").GetString()!);
+        Assert.True(laterResult.ExitCode == 0, laterResult.ToString());
     }
 
     [Fact]
