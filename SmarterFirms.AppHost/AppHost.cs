@@ -22,8 +22,9 @@ var authApi = builder.AddProject<Projects.SmarterFirms_AuthApi>("authapi")
     .WithClio()
     .WaitForCompletion(migrations)
     .WithHttpHealthCheck("/health")
-    // Dashboard commands: check-indexes, verify-audit and seal-now run the worker's CLI twins.
-    .WithApiWorkerCommands(migrations);
+    // Dashboard commands: check-indexes, verify-audit and seal-now run the worker's CLI twins; run-benchmarks the benchmarks'.
+    .WithApiWorkerCommands(migrations)
+    .WithBenchmarkCommand(database.ReportsDirectory);
 authApi.WithEnvironment("Tokens__Issuer", authApi.GetEndpoint("http"));
 
 builder.Build().Run();

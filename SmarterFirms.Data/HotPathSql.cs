@@ -29,4 +29,16 @@ public static class HotPathSql
                ON p.association_id = a.id AND p.firm_id = a.firm_id AND p.resource = $2 AND p.action = $3
         WHERE u.id = $4
         """;
+
+    // GET /me: the user and their consultant profile, only while the token's session is live (the session check rides
+    // in the statement). $1 user, $2 session, $3 now. No row: the session has ended or the user is gone.
+    public const string MeSql = """
+        SELECT u.id, u.email, u.name, u.type::text, u.auth_method::text, u.organization, u.bio, u.firm_id, u.role::text,
+               u.has_clio_connection, u.last_sign_in_at,
+               p.referral_code, p.specialty, p.headline, p.website, p.phone, p.years_of_experience
+        FROM users u
+        LEFT JOIN consultant_profiles p ON p.user_id = u.id
+        WHERE u.id = $1
+          AND EXISTS (SELECT 1 FROM user_sessions s WHERE s.id = $2 AND s.user_id = u.id AND s.revoked_at IS NULL AND s.expires_at > $3)
+        """;
 }

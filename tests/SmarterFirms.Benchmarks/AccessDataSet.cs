@@ -1,9 +1,9 @@
-using System.Buffers.Binary;
 using System.Diagnostics;
 using Npgsql;
 using NpgsqlTypes;
 using SmarterFirms.Data;
 using SmarterFirms.Data.Entities;
+using SmarterFirms.MigrationWorker.Volume;
 
 namespace SmarterFirms.Benchmarks;
 
@@ -133,7 +133,7 @@ internal sealed class AccessDataSet
                     {
                         var (resource, action) = Combinations[CombinationIndex(a, k)];
                         writer.StartRow();
-                        writer.Write(OrderedId(4, ((long)a << 6) | (long)k), NpgsqlDbType.Uuid);
+                        writer.Write(VolumeIds.Of(VolumeIds.Permission, ((long)a << 6) | (long)k), NpgsqlDbType.Uuid);
                         writer.Write(AssociationId(a), NpgsqlDbType.Uuid);
                         writer.Write(FirmId(data.FirmOf(a)), NpgsqlDbType.Uuid);
                         writer.Write(resource, NpgsqlDbType.Varchar);
@@ -232,15 +232,15 @@ internal sealed class AccessDataSet
 
     private int ConsultantOf(int association) => (FirmOf(association) + association % PerFirm * (Consultants / PerFirm)) % Consultants;
 
-    private static Guid FirmId(int firm) => OrderedId(1, firm);
+    private static Guid FirmId(int firm) => VolumeIds.Of(VolumeIds.Firm, firm);
 
-    private Guid ConsultantId(int consultant) => consultant < _apiConsultants.Length ? _apiConsultants[consultant].Id : OrderedId(2, consultant);
+    private Guid ConsultantId(int consultant) => consultant < _apiConsultants.Length ? _apiConsultants[consultant].Id : VolumeIds.Of(VolumeIds.User, consultant);
 
-    private static Guid AssociationId(int association) => OrderedId(3, association);
+    private static Guid AssociationId(int association) => VolumeIds.Of(VolumeIds.Association, association);
 
     private static (AssociationStatus Status, AccessLevel Level) Shape(int association)
     {
-        var hash = Mix((ulong)association);
+        var hash = VolumeIds.Mix((ulong)association);
         var status = (hash % 100) switch
         {
             < ActivePercent => AssociationStatus.Active,
@@ -258,7 +258,7 @@ internal sealed class AccessDataSet
 
     private static int CombinationIndex(int association, int k)
     {
-        var hash = Mix((ulong)association);
+        var hash = VolumeIds.Mix((ulong)association);
         var offset = (int)((hash >> 24 & 0xFFFF) % (ulong)Combinations.Length);
         var stride = Strides[(int)((hash >> 40 & 0xFFFF) % (ulong)Strides.Length)];
         return (offset + k * stride) % Combinations.Length;
@@ -266,7 +266,7 @@ internal sealed class AccessDataSet
 
     private DateTimeOffset? ExpiresAt(int association, int k)
     {
-        var hash = Mix((((ulong)association << 6) | (uint)k) ^ 0x5EED_0000_0000_0000UL);
+        var hash = VolumeIds.Mix((((ulong)association << 6) | (uint)k) ^ 0x5EED_0000_0000_0000UL);
         return (hash % 100) switch
         {
             < NoExpiryPercent => null,
@@ -331,25 +331,6 @@ internal sealed class AccessDataSet
     {
         await using var command = new NpgsqlCommand(sql, connection);
         await command.ExecuteNonQueryAsync();
-    }
-
-    // UUIDv7-shaped ids that sort in index order within each table (a tag per table), so every B-tree fills left to right.
-    private static readonly long IdEpoch = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-
-    private static Guid OrderedId(byte table, long index)
-    {
-        Span<byte> bytes = stackalloc byte[16];
-        BinaryPrimitives.WriteInt64BigEndian(bytes, IdEpoch << 16 | 0x7000L | table);
-        BinaryPrimitives.WriteInt64BigEndian(bytes[8..], index & 0x3FFF_FFFF_FFFF_FFFF | unchecked((long)0x8000_0000_0000_0000UL));
-        return new Guid(bytes, bigEndian: true);
-    }
-
-    private static ulong Mix(ulong x)
-    {
-        x += 0x9E37_79B9_7F4A_7C15UL;
-        x = (x ^ (x >> 30)) * 0xBF58_476D_1CE4_E5B9UL;
-        x = (x ^ (x >> 27)) * 0x94D0_49BB_1331_11EBUL;
-        return x ^ (x >> 31);
     }
 
     private static int Gcd(int a, int b) => b == 0 ? a : Gcd(b, a % b);

@@ -28,6 +28,9 @@ internal sealed record BenchmarkOptions
           --owner-sql "SQL"       access: run as the owner after the bulk load, before ANALYZE (to try an index, say)
           --api-env KEY=VALUE     an environment variable for the API process (repeatable; to try a setting, say)
           --minutes N             load: how long the mixed traffic runs (default 10); --clients sets its clients
+          --quick                 a short run on a small data set (about a minute; the dashboard's run-benchmarks default);
+                                  options after it still apply
+          --report DIRECTORY      also write the tables as markdown to DIRECTORY/benchmarks-<time>.md
         """;
 
     public BenchmarkMode Mode { get; init; }
@@ -43,6 +46,23 @@ internal sealed record BenchmarkOptions
     public string? OwnerSql { get; init; }
     public IReadOnlyList<KeyValuePair<string, string>> ApiEnvironment { get; init; } = [];
     public double Minutes { get; init; } = 10;
+    public string? ReportDirectory { get; init; }
+    public bool Quick { get; init; }
+
+    // Seconds per figure and a data set of thousands of rows, not millions: figures to see the shape, not to publish.
+    private BenchmarkOptions AsQuick() => this with
+    {
+        Quick = true,
+        Duration = TimeSpan.FromSeconds(1),
+        Warmup = TimeSpan.FromSeconds(0.5),
+        Rounds = 1,
+        Clients = 2,
+        LoginClients = 2,
+        Consultants = 4,
+        Firms = 200,
+        Associations = 2_000,
+        Permissions = 8_000,
+    };
 
     public static BenchmarkOptions Parse(string[] args)
     {
@@ -65,6 +85,13 @@ internal sealed record BenchmarkOptions
 
         for (var i = 1; i < args.Length; i += 2)
         {
+            if (args[i] == "--quick")
+            {
+                options = options.AsQuick();
+                i--;
+                continue;
+            }
+
             if (i + 1 >= args.Length)
             {
                 throw new ArgumentException($"Option {args[i]} needs a value.");
@@ -83,6 +110,7 @@ internal sealed record BenchmarkOptions
                 "--associations" => options with { Associations = (int)Positive(args[i], value) },
                 "--permissions" => options with { Permissions = (long)NonNegative(args[i], value) },
                 "--owner-sql" => options with { OwnerSql = value },
+                "--report" => options with { ReportDirectory = value },
                 "--minutes" => options with { Minutes = Positive(args[i], value) },
                 "--api-env" when value.IndexOf('=', StringComparison.Ordinal) > 0 => options with
                 {

@@ -1,5 +1,6 @@
 // Hot paths of the auth API measured through the real stack, each beside a baseline from the same run (DESIGN §7).
 //   dotnet run -c Release --project tests/SmarterFirms.Benchmarks -- <signin|access|all|load|rehearse> [options]
+// The dashboard's run-benchmarks (on authapi) runs this program: `all --quick --report <Reports folder>` by default.
 // Progress goes to stderr, the tables to stdout.
 using SmarterFirms.Benchmarks;
 
@@ -55,5 +56,10 @@ if (options.Mode is BenchmarkMode.Access or BenchmarkMode.All)
 
 Console.WriteLine();
 Console.WriteLine(report.Render(options));
+if (options.ReportDirectory is { } reports)
+{
+    Report.Progress($"report written to {await report.WriteMarkdownAsync(options, reports)}");
+}
+
 Report.Progress("stopping the AppHost");
 return 0;

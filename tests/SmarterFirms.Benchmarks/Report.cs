@@ -27,11 +27,17 @@ internal sealed class Report
     public static void Progress(string message) =>
         Console.Error.WriteLine($"[{DateTime.Now:HH:mm:ss}] {message}");
 
-    public string Render(BenchmarkOptions options)
+    // Plain tables for the console, or markdown tables for the report file (the dashboard's run-benchmarks).
+    public string Render(BenchmarkOptions options, bool markdown = false)
     {
         var text = new StringBuilder();
+        if (markdown)
+        {
+            text.AppendLine(CultureInfo.InvariantCulture, $"# Smarter Firms benchmarks, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC").AppendLine();
+        }
+
         text.AppendLine(CultureInfo.InvariantCulture,
-            $"Smarter Firms benchmarks: {Environment.ProcessorCount} cores, {RuntimeInformation.FrameworkDescription}, {options.Duration.TotalSeconds:0.#} s measured per figure in {options.Rounds} interleaved round(s) after {options.Warmup.TotalSeconds:0.#} s warm-up; Postgres local, fsync off (Postgres:Durable=false)");
+            $"Smarter Firms benchmarks: {Environment.ProcessorCount} cores, {RuntimeInformation.FrameworkDescription}, {options.Duration.TotalSeconds:0.#} s measured per figure in {options.Rounds} interleaved round(s) after {options.Warmup.TotalSeconds:0.#} s warm-up; Postgres local, fsync off (Postgres:Durable=false){(options.Quick ? "; --quick: a small data set and short figures, for the shape only" : "")}");
         text.AppendLine(CultureInfo.InvariantCulture,
             $"Machine load average (1 min): {_loadAtStart} at the start, {LoadAverage()} at the end (other work on the cores skews every figure; compare ratios)");
         text.AppendLine();
@@ -43,7 +49,7 @@ internal sealed class Report
             m.Operations.ToString(CultureInfo.InvariantCulture),
             Rate(m.PerSecond), Ms(m.P50Ms), Ms(m.P99Ms), m.Errors.ToString(CultureInfo.InvariantCulture),
             CpuMs(m.CpuMsPerOperation.Api), CpuMs(m.CpuMsPerOperation.Postgres), CpuMs(m.CpuMsPerOperation.Bench),
-        })));
+        }), markdown));
 
         if (_comparisons.Count > 0)
         {
@@ -52,17 +58,20 @@ internal sealed class Report
             text.Append(Table(comparisonHeader, _comparisons.Select(c => new[]
             {
                 c.Figure, Rate(c.Value), c.Baseline, Rate(c.BaselineValue), c.Ratio.ToString("0.00", CultureInfo.InvariantCulture),
-            })));
+            }), markdown));
         }
 
+        List<string> notes =
+        [
+            "cpu ms/op: CPU time per completed operation (user + system, from /proc) of the API process tree, the Postgres server "
+                + "with its backends, and this benchmark process (client, or the in-process hash), over the measured windows.",
+        ];
         if (options.ApiEnvironment.Count > 0)
         {
-            _notes.Insert(0, "API environment set for this run: " + string.Join(", ", options.ApiEnvironment.Select(e => $"{e.Key}={e.Value}")));
+            notes.Add("API environment set for this run: " + string.Join(", ", options.ApiEnvironment.Select(e => $"{e.Key}={e.Value}")));
         }
 
-        _notes.Insert(0, "cpu ms/op: CPU time per completed operation (user + system, from /proc) of the API process tree, the Postgres server "
-            + "with its backends, and this benchmark process (client, or the in-process hash), over the measured windows.");
-        foreach (var note in _notes)
+        foreach (var note in notes.Concat(_notes))
         {
             text.AppendLine().Append("* ").Append(note);
         }
@@ -70,11 +79,30 @@ internal sealed class Report
         return text.AppendLine().ToString();
     }
 
-    private static string Table(string[] header, IEnumerable<string[]> rows)
+    // Writes the markdown report to DIRECTORY/benchmarks-<time>.md and returns its path.
+    public async Task<string> WriteMarkdownAsync(BenchmarkOptions options, string directory)
+    {
+        Directory.CreateDirectory(directory);
+        var path = Path.Combine(directory, $"benchmarks-{DateTime.UtcNow:yyyyMMdd-HHmmss}.md");
+        await File.WriteAllTextAsync(path, Render(options, markdown: true));
+        return path;
+    }
+
+    private static string Table(string[] header, IEnumerable<string[]> rows, bool markdown)
     {
         var all = rows.Prepend(header).ToList();
-        var widths = header.Select((_, column) => all.Max(row => row[column].Length)).ToArray();
         var text = new StringBuilder();
+        if (markdown)
+        {
+            foreach (var row in all.Take(1).Append(header.Select((_, column) => column == 0 ? "---" : "---:").ToArray()).Concat(all.Skip(1)))
+            {
+                text.Append("| ").AppendJoin(" | ", row.Select(cell => cell.Replace("|", "\\|", StringComparison.Ordinal))).AppendLine(" |");
+            }
+
+            return text.ToString();
+        }
+
+        var widths = header.Select((_, column) => all.Max(row => row[column].Length)).ToArray();
         for (var r = 0; r < all.Count; r++)
         {
             // The first column reads left to right; figures line up on the right.

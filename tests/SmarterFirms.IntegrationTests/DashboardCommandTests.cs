@@ -127,5 +127,43 @@ public sealed class DashboardCommandTests(AppHostFixture fixture)
         Assert.Contains("exited with 1", result.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task RunBenchmarksWritesAMarkdownReportOfEveryFigureBesideItsBaselineAndLogsTheTable()
+    {
+        var before = Directory.Exists(fixture.ReportsDirectory) ? Directory.GetFiles(fixture.ReportsDirectory, "benchmarks-*.md") : [];
+
+        var result = await RunAsync("authapi", "run-benchmarks", new InteractionInput { Name = "size", InputType = InputType.Text, Value = "quick" });
+
+        AssertSucceeded(result);
+        var report = Assert.Single(Directory.GetFiles(fixture.ReportsDirectory, "benchmarks-*.md").Except(before));
+        Assert.Contains(report, result.Message, StringComparison.Ordinal);
+        var markdown = await File.ReadAllTextAsync(report, Ct);
+        Assert.Contains("| figure | clients | seconds | ops | ops/s | p50 ms | p99 ms | errors |", markdown, StringComparison.Ordinal);
+        // Each hot path measured (operations > 0, no errors) beside its baseline of the same run.
+        foreach (var figure in new[] { "POST /auth/login", "GET /me (authenticated)", "GET /benchmarks/authenticated (bare: token only)",
+                     "access check, raw SQL (app role, prepared)", "GET /firms/{firmId}/access-check" })
+        {
+            Assert.Matches($@"\| {System.Text.RegularExpressions.Regex.Escape(figure)} \| \d+ \| [\d.]+ \| [1-9]\d* \| [\d.]+ \| [\d.]+ \| [\d.]+ \| 0 \|", markdown);
+        }
+
+        Assert.Matches(@"\| access checks/s through the API \| [\d.]+ \| raw SQL checks/s \(same checks\) \| [\d.]+ \| \d+\.\d\d \|", markdown);
+        Assert.Matches(@"\| GET /me requests/s \| [\d.]+ \| bare authenticated requests/s \| [\d.]+ \| \d+\.\d\d \|", markdown);
+        // The console table (plain text) is what the dashboard shows with the result.
+        Assert.Contains("baseline (same run)", result.Data?.Value, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task RunBenchmarksWithASizeNotOnTheListIsRefusedAndWritesNoReport()
+    {
+        var before = Directory.Exists(fixture.ReportsDirectory) ? Directory.GetFiles(fixture.ReportsDirectory, "benchmarks-*.md") : [];
+
+        var result = await RunAsync("authapi", "run-benchmarks", new InteractionInput { Name = "size", InputType = InputType.Text, Value = "huge" });
+
+        // Aspire checks a choice against its options before the command runs.
+        Assert.False(result.Success);
+        Assert.Contains("validation failed", result.Message, StringComparison.Ordinal);
+        Assert.Equal(before, Directory.Exists(fixture.ReportsDirectory) ? Directory.GetFiles(fixture.ReportsDirectory, "benchmarks-*.md") : []);
+    }
+
     private static InteractionInput Phase(string phase) => new() { Name = "phase", InputType = InputType.Text, Value = phase };
 }

@@ -162,6 +162,77 @@ public sealed class RolloutTriggerTests(AppHostFixture fixture) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AHotStatementThatNoLongerUsesItsIndexRollsTheMigrateBackAndNamesTheStatement()
+    {
+        Assert.Equal(0, (await MigrationWorkerProcess.RunAsync(_db, "migrate", "--to", "add_consultant_and_association_tables")).ExitCode);
+        // Past HotStatementProbe.LargeTableRows a sequential scan of users is the wrong plan; without ix_users_email
+        // the sign-in lookup can only scan, so the EXPLAIN after the next phase must catch it.
+        await Sql.ExecuteAsync(_db, """
+            INSERT INTO firms (id, name, clio_account_id) VALUES ('00000000-0000-0000-0000-000000000001', 'F', 1);
+            INSERT INTO users (id, email, name, firm_id, role)
+              SELECT gen_random_uuid(), 'user' || g || '@example.com', 'U', '00000000-0000-0000-0000-000000000001', 'MEMBER'
+              FROM generate_series(1, 20000) g;
+            DROP INDEX ix_users_email;
+            ANALYZE users;
+            """);
+
+        var result = await MigrateAsync(new Dictionary<string, string> { ["Rollout__HotStatementRuns"] = "3" }, "migrate");
+
+        Assert.True(result.ExitCode == 1, result.ToString());
+        Assert.Contains("Rollback trigger 'performance' fired in step migrate add_auth_logging", result.StdErr);
+        Assert.Contains("hot statement 'sign-in lookup' no longer uses its index: sequential scan of users", result.StdErr);
+        Assert.EndsWith("_add_consultant_and_association_tables", await AppliedAsync());
+        Assert.Equal(0L, await Sql.ScalarAsync<long>(_db, "SELECT count(*) FROM pg_tables WHERE tablename = 'auth_logs'"));
+        var run = await LastRunAsync();
+        Assert.Equal(("rolled-back", "performance", "add_consultant_and_association_tables"),
+            ((string)run["outcome"]!, (string)run["trigger"]!, (string)run["ended_phase"]!));
+        Assert.Contains("'sign-in lookup' no longer uses its index", (string)run["message"]!);
+        // The plan that fired is kept with the run: the sign-in lookup after the phase, not using its index.
+        Assert.Equal("false", await Sql.ScalarAsync<string>(_db, """
+            SELECT s->>'UsesItsIndexes' FROM rollout.migration_runs r, jsonb_array_elements(r.figures->'HotStatementsAfter'->'add_auth_logging') s
+            WHERE s->>'Name' = 'sign-in lookup' ORDER BY r.id DESC LIMIT 1
+            """));
+    }
+
+    [Fact]
+    public async Task AHotStatementThatCannotRunOnTheLatestSchemaRollsTheMigrateBack()
+    {
+        Assert.Equal(0, (await MigrationWorkerProcess.RunAsync(_db, "migrate", "--to", "add_consultant_and_association_tables")).ExitCode);
+        // Nothing but the API's referral lookup reads this column: only running the hot statements finds it gone.
+        await Sql.ExecuteAsync(_db, "ALTER TABLE consultant_profiles RENAME COLUMN headline TO tagline");
+
+        var result = await MigrateAsync(new Dictionary<string, string> { ["Rollout__HotStatementRuns"] = "3" }, "migrate");
+
+        Assert.True(result.ExitCode == 1, result.ToString());
+        Assert.Contains("Rollback trigger 'performance' fired in step migrate add_auth_logging", result.StdErr);
+        Assert.Contains("hot statement 'referral lookup' cannot run on this schema: column c.headline does not exist", result.StdErr);
+        Assert.EndsWith("_add_consultant_and_association_tables", await AppliedAsync());
+        var run = await LastRunAsync();
+        Assert.Equal(("rolled-back", "performance"), ((string)run["outcome"]!, (string)run["trigger"]!));
+    }
+
+    [Fact]
+    public async Task AFailedSecurityCheckAfterTheLastPhaseRollsBackAndIsRecordedAsItsTrigger()
+    {
+        Assert.Equal(0, (await MigrationWorkerProcess.RunAsync(_db, "migrate", "--to", "add_consultant_and_association_tables")).ExitCode);
+        // Verification checks objects; only the security check reads each policy, so this break reaches it.
+        await Sql.ExecuteAsync(_db, "DROP POLICY consultant_permissions_update ON consultant_permissions");
+
+        var result = await MigrationWorkerProcess.RunAsync(_db, "migrate");
+
+        Assert.True(result.ExitCode == 1, result.ToString());
+        Assert.Contains("Rollback trigger 'security-check' fired in step security-check", result.StdErr);
+        Assert.Contains("isolation.policies: consultant_permissions lacks policy consultant_permissions_update UPDATE", result.StdErr);
+        Assert.EndsWith("_add_consultant_and_association_tables", await AppliedAsync());
+        Assert.Equal(0L, await Sql.ScalarAsync<long>(_db, "SELECT count(*) FROM pg_tables WHERE tablename = 'auth_logs'"));
+        var run = await LastRunAsync();
+        Assert.Equal(("migrate", "rolled-back", "security-check", "add_consultant_and_association_tables"),
+            ((string)run["command"]!, (string)run["outcome"]!, (string)run["trigger"]!, (string)run["ended_phase"]!));
+        Assert.Contains("consultant_permissions lacks policy consultant_permissions_update", (string)run["message"]!);
+        Assert.NotNull(run["ended_at"]);
+    }
+
+    [Fact]
     public async Task AnInvalidIndexLeftByAnInterruptedBuildIsDroppedAndRebuiltOnTheRerun()
     {
         Assert.Equal(0, (await MigrationWorkerProcess.RunAsync(_db, "migrate", "--to", "baseline")).ExitCode);
