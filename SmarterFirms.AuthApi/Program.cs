@@ -58,6 +58,8 @@ api.MapPermissionsApi();
 api.MapNotesApi();
 api.MapAuditLogApi();
 api.MapAuditApi();
+api.MapAuditRetentionApi();
+api.MapAuditExportApi();
 app.MapBareAuthenticatedEndpoint(); // benchmarks only (Benchmarks:BareAuthenticatedEndpoint)
 
 app.Run();

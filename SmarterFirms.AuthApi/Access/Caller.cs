@@ -13,6 +13,9 @@ public sealed record Caller(Guid Id, UserType Type, Guid? FirmId, FirmRole? Role
     public bool AdministersFirm(Guid firmId) =>
         Type == UserType.LawFirmUser && FirmId == firmId && Role is FirmRole.Owner or FirmRole.Admin;
 
+    // Only a firm's owners decide how long its audit trail is kept and whether it is on legal hold.
+    public bool OwnsFirm(Guid firmId) => Type == UserType.LawFirmUser && FirmId == firmId && Role == FirmRole.Owner;
+
     // An owner or admin of their own firm, whichever it is.
     public bool IsFirmAdministrator => FirmId is { } firmId && AdministersFirm(firmId);
 

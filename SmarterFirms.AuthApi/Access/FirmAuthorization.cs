@@ -12,6 +12,9 @@ public sealed record FirmPermissionRequirement(string Resource, string Action) :
 // firm's audit trail.
 public sealed record FirmAdminRequirement : IAuthorizationRequirement;
 
+// The caller is an owner of the firm named by the route's {firmId}: the audit trail's retention and legal hold.
+public sealed record FirmOwnerRequirement : IAuthorizationRequirement;
+
 // The caller is a consultant (their own profile, their own associations); the refusal says what only consultants have.
 public sealed record ConsultantRequirement(string Refusal) : IAuthorizationRequirement;
 
@@ -35,6 +38,9 @@ public static class FirmAuthorization
 
     public static TBuilder RequireFirmAdmin<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
         builder.RequireAuthorization(policy => policy.RequireAuthenticatedUser().AddRequirements(new FirmAdminRequirement()));
+
+    public static TBuilder RequireFirmOwner<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
+        builder.RequireAuthorization(policy => policy.RequireAuthenticatedUser().AddRequirements(new FirmOwnerRequirement()));
 
     public static TBuilder RequireConsultant<TBuilder>(this TBuilder builder, string refusal) where TBuilder : IEndpointConventionBuilder =>
         builder.RequireAuthorization(policy => policy.RequireAuthenticatedUser().AddRequirements(new ConsultantRequirement(refusal)));
@@ -72,6 +78,20 @@ public static class FirmAuthorization
                 var firmId = RouteFirmId(http);
                 await ConcludeAsync(context, this, requirement, await evaluator.AdministersFirmAsync(context.User.UserId(), firmId, http.RequestAborted),
                     denials, firmId, "Only an owner or admin of this firm may do this.", null);
+            }
+        }
+    }
+
+    internal sealed class FirmOwnerHandler(AuthDbContext db, AccessDenials denials) : AuthorizationHandler<FirmOwnerRequirement>
+    {
+        protected override async Task HandleRequirementAsync(AuthorizationHandlerContext context, FirmOwnerRequirement requirement)
+        {
+            if (Request(context) is { } http)
+            {
+                var firmId = RouteFirmId(http);
+                var caller = await Caller.FindAsync(db, context.User.UserId(), http.RequestAborted);
+                await ConcludeAsync(context, this, requirement, caller?.OwnsFirm(firmId) == true, denials, firmId,
+                    "Only an owner of this firm may do this.", null);
             }
         }
     }

@@ -1,9 +1,7 @@
-using System.Data;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using Microsoft.FeatureManagement;
-using Npgsql;
 using SmarterFirms.AuthApi.Access;
 using SmarterFirms.Data;
 using SmarterFirms.Data.Audit;
@@ -80,27 +78,8 @@ public static class AuditApi
             return Features.Off(Feature);
         }
 
-        // Raw Npgsql on the request's connection: the verifier streams rows; the tenant is set by hand for this transaction.
-        var connection = (NpgsqlConnection)db.Database.GetDbConnection();
-        await db.Database.OpenConnectionAsync(cancellationToken);
-        try
-        {
-            await using var transaction = await connection.BeginTransactionAsync(IsolationLevel.RepeatableRead, cancellationToken);
-            await using (var set = new NpgsqlCommand(
-                $"SELECT set_config('{TenantSettings.UserId}', @user, true), set_config('{TenantSettings.FirmId}', @firm, true)", connection))
-            {
-                set.Parameters.AddWithValue("user", tenant.UserId?.ToString() ?? "");
-                set.Parameters.AddWithValue("firm", tenant.FirmId?.ToString() ?? "");
-                await set.ExecuteNonQueryAsync(cancellationToken);
-            }
-
-            var result = await new ChainVerifier(keys, options.Value).VerifyAsync(connection, firmId, null, time.GetUtcNow(), cancellationToken);
-            await transaction.RollbackAsync(cancellationToken);
-            return TypedResults.Ok(result);
-        }
-        finally
-        {
-            await db.Database.CloseConnectionAsync();
-        }
+        var result = await AuditSnapshot.ReadAsync(db, tenant, connection =>
+            new ChainVerifier(keys, options.Value).VerifyAsync(connection, firmId, null, time.GetUtcNow(), cancellationToken), cancellationToken);
+        return TypedResults.Ok(result);
     }
 }

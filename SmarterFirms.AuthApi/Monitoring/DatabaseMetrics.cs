@@ -20,6 +20,8 @@ public sealed record IndexStats(string Table, string Index, long Scans, long Byt
 // are counters.
 public sealed class DatabaseMetrics
 {
+    public const string AuditDefaultPartition = "auth_logs_default";
+
     private volatile DatabaseSnapshot? _latest;
 
     public DatabaseMetrics(IMeterFactory meters)
@@ -40,6 +42,9 @@ public sealed class DatabaseMetrics
             Measure(i.Bytes, s, [new("postgresql.table.name", i.Table), new("postgresql.index.name", i.Index)]))), "By", "Each index's size.");
         meter.CreateObservableGauge("smarterfirms.db.unused_indexes", () => Each(s => [Measure(s.UnusedIndexes.Count, s, [])]), "{index}",
             "Non-unique indexes on large tables without a scan over Monitoring:UnusedIndexAfter.");
+        meter.CreateObservableGauge("smarterfirms.audit.default_partition_rows", () => Each(s => s.Tables.Where(t => t.Table == AuditDefaultPartition)
+            .Select(t => Measure(t.LiveRows, s, [])).ToList()), "{row}",
+            "Audit events in auth_logs' default partition (outside every monthly partition; `audit maintain` should keep it at 0).");
         Alerts = meter.CreateCounter<long>("smarterfirms.db.alerts", "{alert}", "Database alerts raised (growth, unused index, pool saturation).");
         AuthEvents = meter.CreateCounter<long>("smarterfirms.auth.events", "{event}", "Audit events written, by event type.");
     }

@@ -7,7 +7,7 @@ using SmarterFirms.Data.Leadership;
 namespace SmarterFirms.AuthApi.Monitoring;
 
 // Polls the database's statistics every Monitoring:Interval into DatabaseMetrics, and raises the growth and
-// unused-index alerts. One poller however many replicas run: the one holding the advisory lock polls.
+// unused-index alerts and the audit default-partition warning. One poller however many replicas run: the one holding the advisory lock polls.
 public sealed class DatabaseMetricsPoller(
     IConfiguration configuration,
     IOptions<MonitoringOptions> options,
@@ -21,6 +21,7 @@ public sealed class DatabaseMetricsPoller(
     private readonly HashSet<string> _reportedUnused = new(StringComparer.Ordinal);
     private (long Bytes, DateTimeOffset At)? _firstSize;
     private bool _growthReported;
+    private long _reportedDefaultRows;
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -137,6 +138,17 @@ public sealed class DatabaseMetricsPoller(
                     snapshot.Database, perDay, options.Value.MaxDailyGrowth, snapshot.DatabaseBytes);
             }
         }
+
+        // Events outside every monthly partition are never refused, but they cannot be dropped by month: say so once per rise.
+        var stray = snapshot.Tables.FirstOrDefault(t => t.Table == DatabaseMetrics.AuditDefaultPartition)?.LiveRows ?? 0;
+        if (stray > _reportedDefaultRows)
+        {
+            metrics.Alerts.Add(1, new KeyValuePair<string, object?>("alert", "audit_default_partition"));
+            logger.LogWarning("{Rows} audit events are in the default partition {Partition}, outside every monthly partition: run `audit maintain`",
+                stray, DatabaseMetrics.AuditDefaultPartition);
+        }
+
+        _reportedDefaultRows = stray;
 
         foreach (var index in snapshot.UnusedIndexes.Where(_reportedUnused.Add))
         {

@@ -15,7 +15,8 @@ public static class AuditSeal
     // The platform chain: events that belong to no firm.
     public static readonly Guid PlatformChain = Guid.Empty;
 
-    public static string Payload(AuthLogSeal seal)
+    // digestsHash: SHA-256 of the digests, for a seal published without them (an export's seals past its range).
+    public static string Payload(AuthLogSeal seal, byte[]? digestsHash = null)
     {
         ArgumentNullException.ThrowIfNull(seal);
         return string.Join('|',
@@ -29,14 +30,14 @@ public static class AuditSeal
             seal.FirstId?.ToString("D") ?? "~",
             seal.LastId?.ToString("D") ?? "~",
             Convert.ToHexStringLower(seal.Root),
-            Convert.ToHexStringLower(SHA256.HashData(seal.Digests)),
+            Convert.ToHexStringLower(digestsHash ?? SHA256.HashData(seal.Digests)),
             seal.PrevHash is null ? "~" : Convert.ToHexStringLower(seal.PrevHash),
             seal.RetainedFrom is { } retained ? Micros(retained) : "~",
             Micros(seal.SealedAt),
             seal.KeyId);
     }
 
-    public static byte[] Hash(AuthLogSeal seal) => SHA256.HashData(Encoding.UTF8.GetBytes(Payload(seal)));
+    public static byte[] Hash(AuthLogSeal seal, byte[]? digestsHash = null) => SHA256.HashData(Encoding.UTF8.GetBytes(Payload(seal, digestsHash)));
 
     // SHA-256 over the rows' hashes concatenated in order (of no rows: SHA-256 of nothing).
     public static byte[] Root(IEnumerable<byte[]> rowHashes)

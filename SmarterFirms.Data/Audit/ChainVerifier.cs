@@ -132,41 +132,65 @@ public sealed class ChainVerifier(CheckpointKeyRing keys, AuditOptions options)
         return refs;
     }
 
+    public const string SealColumns = """
+        chain_id, seq, kind, range_from, range_to, row_count, first_id, last_id, root, digests, prev_hash, retained_from,
+        sealed_at, key_id, seal_hash, signature
+        """;
+
     public static async Task<List<AuthLogSeal>> SealsAsync(NpgsqlConnection connection, Guid chainId, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(connection);
-        await using var command = new NpgsqlCommand("""
-            SELECT chain_id, seq, kind, range_from, range_to, row_count, first_id, last_id, root, digests, prev_hash, retained_from,
-                   sealed_at, key_id, seal_hash, signature
-            FROM auth_log_seals WHERE chain_id = @chain ORDER BY seq
-            """, connection);
+        await using var command = new NpgsqlCommand($"SELECT {SealColumns} FROM auth_log_seals WHERE chain_id = @chain ORDER BY seq", connection);
         command.Parameters.AddWithValue("chain", chainId);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var seals = new List<AuthLogSeal>();
         while (await reader.ReadAsync(cancellationToken))
         {
-            seals.Add(new AuthLogSeal
-            {
-                ChainId = reader.GetGuid(0),
-                Seq = reader.GetInt64(1),
-                Kind = reader.GetString(2),
-                RangeFrom = reader.GetFieldValue<DateTimeOffset>(3),
-                RangeTo = reader.GetFieldValue<DateTimeOffset>(4),
-                RowCount = reader.GetInt32(5),
-                FirstId = reader.IsDBNull(6) ? null : reader.GetGuid(6),
-                LastId = reader.IsDBNull(7) ? null : reader.GetGuid(7),
-                Root = (byte[])reader[8],
-                Digests = (byte[])reader[9],
-                PrevHash = reader.IsDBNull(10) ? null : (byte[])reader[10],
-                RetainedFrom = reader.IsDBNull(11) ? null : reader.GetFieldValue<DateTimeOffset>(11),
-                SealedAt = reader.GetFieldValue<DateTimeOffset>(12),
-                KeyId = reader.GetString(13),
-                SealHash = (byte[])reader[14],
-                Signature = (byte[])reader[15],
-            });
+            seals.Add(ReadSeal(reader));
         }
 
         return seals;
+    }
+
+    public static AuthLogSeal ReadSeal(NpgsqlDataReader reader)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        return new AuthLogSeal
+        {
+            ChainId = reader.GetGuid(0),
+            Seq = reader.GetInt64(1),
+            Kind = reader.GetString(2),
+            RangeFrom = reader.GetFieldValue<DateTimeOffset>(3),
+            RangeTo = reader.GetFieldValue<DateTimeOffset>(4),
+            RowCount = reader.GetInt32(5),
+            FirstId = reader.IsDBNull(6) ? null : reader.GetGuid(6),
+            LastId = reader.IsDBNull(7) ? null : reader.GetGuid(7),
+            Root = (byte[])reader[8],
+            Digests = (byte[])reader[9],
+            PrevHash = reader.IsDBNull(10) ? null : (byte[])reader[10],
+            RetainedFrom = reader.IsDBNull(11) ? null : reader.GetFieldValue<DateTimeOffset>(11),
+            SealedAt = reader.GetFieldValue<DateTimeOffset>(12),
+            KeyId = reader.GetString(13),
+            SealHash = (byte[])reader[14],
+            Signature = (byte[])reader[15],
+        };
+    }
+
+    // A row's columns in the canonical text form the insert trigger hashes (docs/audit.md, "Row hash"); ReadRow reads them.
+    public const string RowColumns = """
+        id, event_type::text, (extract(epoch FROM occurred_at) * 1000000)::bigint, user_id, firm_id, actor_id,
+        user_ref, firm_ref, actor_ref, ip_address::text, user_agent::text, details::text, row_hash
+        """;
+
+    public static AuditRow ReadRow(NpgsqlDataReader reader)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        return new AuditRow(
+            reader.GetGuid(0), reader.GetString(1), reader.GetInt64(2),
+            reader.IsDBNull(3) ? null : reader.GetGuid(3), reader.IsDBNull(4) ? null : reader.GetGuid(4), reader.IsDBNull(5) ? null : reader.GetGuid(5),
+            reader.IsDBNull(6) ? null : (byte[])reader[6], reader.IsDBNull(7) ? null : (byte[])reader[7], reader.IsDBNull(8) ? null : (byte[])reader[8],
+            reader.IsDBNull(9) ? null : reader.GetString(9), reader.IsDBNull(10) ? null : reader.GetString(10), reader.IsDBNull(11) ? null : reader.GetString(11),
+            (byte[])reader[12]);
     }
 
     // A chain's rows in (occurred_at, id) order, in canonical text form, with their recomputed hashes.
@@ -177,8 +201,7 @@ public sealed class ChainVerifier(CheckpointKeyRing keys, AuditOptions options)
             ? "firm_id IS NULL AND (firm_ref IS NULL OR NOT (firm_ref = ANY (@refs)))"
             : "(firm_id = @chain OR (firm_id IS NULL AND firm_ref = @ref))";
         await using var command = new NpgsqlCommand($"""
-            SELECT id, event_type::text, (extract(epoch FROM occurred_at) * 1000000)::bigint, user_id, firm_id, actor_id,
-                   user_ref, firm_ref, actor_ref, ip_address::text, user_agent::text, details::text, row_hash
+            SELECT {RowColumns}
             FROM auth_logs WHERE {where} AND occurred_at >= @from ORDER BY occurred_at, id
             """, connection);
         command.Parameters.AddWithValue("chain", chainId);
@@ -189,12 +212,7 @@ public sealed class ChainVerifier(CheckpointKeyRing keys, AuditOptions options)
         var rows = new List<(AuditRow, byte[])>();
         while (await reader.ReadAsync(cancellationToken))
         {
-            var row = new AuditRow(
-                reader.GetGuid(0), reader.GetString(1), reader.GetInt64(2),
-                reader.IsDBNull(3) ? null : reader.GetGuid(3), reader.IsDBNull(4) ? null : reader.GetGuid(4), reader.IsDBNull(5) ? null : reader.GetGuid(5),
-                reader.IsDBNull(6) ? null : (byte[])reader[6], reader.IsDBNull(7) ? null : (byte[])reader[7], reader.IsDBNull(8) ? null : (byte[])reader[8],
-                reader.IsDBNull(9) ? null : reader.GetString(9), reader.IsDBNull(10) ? null : reader.GetString(10), reader.IsDBNull(11) ? null : reader.GetString(11),
-                (byte[])reader[12]);
+            var row = ReadRow(reader);
             rows.Add((row, AuditRowHash.Compute(row)));
         }
 

@@ -6,7 +6,7 @@ namespace SmarterFirms.Data.Audit;
 // rows now in a seal's range against what it sealed. No database, so each rule has a fast test.
 public static class SealCheck
 {
-    public static IEnumerable<AuditFinding> CheckSeal(AuthLogSeal seal, AuthLogSeal? previous, CheckpointKeyRing keys)
+    public static IEnumerable<AuditFinding> CheckSeal(AuthLogSeal seal, AuthLogSeal? previous, CheckpointKeyRing keys, byte[]? digestsHash = null)
     {
         ArgumentNullException.ThrowIfNull(seal);
         ArgumentNullException.ThrowIfNull(keys);
@@ -21,7 +21,7 @@ public static class SealCheck
                 Detail: $"seals 1..{seal.Seq - 1} are missing");
         }
 
-        if (!AuditSeal.Hash(seal).AsSpan().SequenceEqual(seal.SealHash))
+        if (!AuditSeal.Hash(seal, digestsHash).AsSpan().SequenceEqual(seal.SealHash))
         {
             yield return new AuditFinding(AuditFinding.SealModified, seal.ChainId, Seq: seal.Seq, Detail: "the seal's content does not match its hash");
         }
