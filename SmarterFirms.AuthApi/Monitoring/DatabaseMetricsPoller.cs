@@ -122,7 +122,8 @@ public sealed class DatabaseMetricsPoller(
         return unused;
     }
 
-    private void Alert(DatabaseSnapshot snapshot)
+    // Internal so the unit tests can feed it snapshots on a fake clock; PollOnceAsync is the only caller in the service.
+    internal void Alert(DatabaseSnapshot snapshot)
     {
         var now = time.GetUtcNow();
         _firstSize ??= (snapshot.DatabaseBytes, now);

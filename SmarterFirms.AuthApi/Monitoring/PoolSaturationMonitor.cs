@@ -42,7 +42,8 @@ public sealed class PoolSaturationMonitor(IOptions<MonitoringOptions> options, D
         }
     }
 
-    private void Record(string instrument, long value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
+    // Internal so the unit tests can feed it Npgsql's measurements; the listener is the only caller in the service.
+    internal void Record(string instrument, long value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
     {
         string? pool = null, state = null;
         foreach (var (key, tagValue) in tags)
@@ -75,7 +76,7 @@ public sealed class PoolSaturationMonitor(IOptions<MonitoringOptions> options, D
         }
     }
 
-    private void Check()
+    internal void Check()
     {
         lock (_pools)
         {
