@@ -1,3 +1,5 @@
+using System.Net.Http.Json;
+using Npgsql;
 using SmarterFirms.IntegrationTests.Infrastructure;
 
 namespace SmarterFirms.IntegrationTests;
@@ -48,6 +50,93 @@ public sealed class DatabaseMonitoringTests(AppHostFixture fixture)
             await second.DisposeAsync();
             await fixture.DropDatabaseAsync(scratch);
         }
+    }
+
+    // 100 GB a day: an idle database never extrapolates to it, 64 MB written within a minute of the first poll always does.
+    [Fact]
+    public async Task RowsWrittenBetweenPollsFasterThanMaxDailyGrowthRaiseTheGrowthWarning()
+    {
+        var scratch = fixture.ScratchConnectionString("growth");
+        await using var api = await StartOnScratchAsync(scratch, new() { ["Monitoring__Interval"] = "00:00:01", ["Monitoring__MaxDailyGrowth"] = $"{100L << 30}" });
+        try
+        {
+            await WaitUntilAsync(() => Leads(api), api);
+            await Task.Delay(TimeSpan.FromSeconds(2), TestContext.Current.CancellationToken);
+            Assert.DoesNotContain(GrowthWarning, api.Output, StringComparison.Ordinal);
+
+            await using (var connection = new NpgsqlConnection(scratch))
+            {
+                await connection.OpenAsync(TestContext.Current.CancellationToken);
+                await using var ballast = new NpgsqlCommand(
+                    "CREATE TABLE ballast AS SELECT repeat(md5(g::text), 32) AS filler FROM generate_series(1, 64000) g", connection);
+                await ballast.ExecuteNonQueryAsync(TestContext.Current.CancellationToken);
+            }
+
+            await WaitUntilAsync(() => api.Output.Contains(GrowthWarning, StringComparison.Ordinal), api);
+        }
+        finally
+        {
+            await api.DisposeAsync();
+            await fixture.DropDatabaseAsync(scratch);
+        }
+    }
+
+    // A pool of two, and three sign-ins held on a lock of the users table: both connections in use (the third waits for one).
+    [Fact]
+    public async Task RequestsHoldingEveryConnectionOfThePoolRaiseThePoolSaturationWarning()
+    {
+        var scratch = fixture.ScratchConnectionString("pool");
+        await using var api = await StartOnScratchAsync(scratch, new() { ["Monitoring__Interval"] = "00:00:01" }, maxPoolSize: 2);
+        try
+        {
+            await Task.Delay(TimeSpan.FromSeconds(2), TestContext.Current.CancellationToken);
+            Assert.DoesNotContain(PoolWarning, api.Output, StringComparison.Ordinal);
+
+            await using var owner = new NpgsqlConnection(scratch);
+            await owner.OpenAsync(TestContext.Current.CancellationToken);
+            var logins = new List<Task<HttpResponseMessage>>();
+            await using (var transaction = await owner.BeginTransactionAsync(TestContext.Current.CancellationToken))
+            {
+                await using var hold = new NpgsqlCommand("LOCK TABLE users IN ACCESS EXCLUSIVE MODE", owner, transaction);
+                await hold.ExecuteNonQueryAsync(TestContext.Current.CancellationToken);
+                for (var i = 0; i < 3; i++)
+                {
+                    logins.Add(api.Client.PostAsJsonAsync("/auth/login", new { email = Accounts.UniqueEmail(), password = Accounts.Password },
+                        TestContext.Current.CancellationToken));
+                }
+
+                await WaitUntilAsync(() => api.Output.Contains($"{PoolWarning} 2 of 2 connections in use", StringComparison.Ordinal), api);
+                await transaction.RollbackAsync(TestContext.Current.CancellationToken);
+            }
+
+            foreach (var login in logins)
+            {
+                (await login).Dispose();
+            }
+        }
+        finally
+        {
+            await api.DisposeAsync();
+            await fixture.DropDatabaseAsync(scratch);
+        }
+    }
+
+    private const string GrowthWarning = "bytes a day (Monitoring:MaxDailyGrowth";
+    private const string PoolWarning = "Connection pool saturated:";
+
+    // A migrated scratch database and an API on it as the app role, its pool capped when asked.
+    private async Task<AuthApiProcess> StartOnScratchAsync(string scratch, Dictionary<string, string> settings, int? maxPoolSize = null)
+    {
+        var migrated = await MigrationWorkerProcess.RunAsync(scratch, "migrate");
+        Assert.True(migrated.ExitCode == 0, migrated.ToString());
+        var connection = new NpgsqlConnectionStringBuilder(fixture.AppConnectionString) { Database = new NpgsqlConnectionStringBuilder(scratch).Database };
+        if (maxPoolSize is { } max)
+        {
+            connection.MaxPoolSize = max;
+        }
+
+        settings["ConnectionStrings__authdb"] = connection.ConnectionString;
+        return await AuthApiProcess.StartAsync(fixture, settings);
     }
 
     private static bool Leads(AuthApiProcess api) => api.Output.Contains("metrics-poller: this process leads", StringComparison.Ordinal);
