@@ -107,24 +107,27 @@ internal static class AuditData
         }
 
         var others = options.Rows - options.ExportRows;
-        await using var writer = await owner.BeginBinaryImportAsync(
-            "COPY auth_logs (id, event_type, firm_id, ip_address, user_agent, occurred_at) FROM STDIN (FORMAT BINARY)");
-        for (var l = 0L; l < options.Rows; l++)
+        await using (var writer = await owner.BeginBinaryImportAsync(
+            "COPY auth_logs (id, event_type, firm_id, ip_address, user_agent, occurred_at) FROM STDIN (FORMAT BINARY)"))
         {
-            // Within a firm, evenly over the 30 days, oldest first.
-            var (firm, index, count) = l < options.ExportRows
-                ? (0L, l, options.ExportRows)
-                : (1 + (l - options.ExportRows) % (options.Firms - 1), (l - options.ExportRows) / (options.Firms - 1), others / (options.Firms - 1) + 1);
-            await writer.StartRowAsync();
-            await writer.WriteAsync(VolumeIds.Of(VolumeIds.AuthLog, l), NpgsqlDbType.Uuid);
-            await writer.WriteAsync(VolumeIds.Mix((ulong)l) % 4 == 0 ? "SIGN_IN_FAILED" : "SIGN_IN_SUCCEEDED", "auth_event_type");
-            await writer.WriteAsync(Firm(firm), NpgsqlDbType.Uuid);
-            await writer.WriteAsync(new IPAddress([198, 51, 100, (byte)(l & 0xFF)]), NpgsqlDbType.Inet);
-            await writer.WriteAsync(UserAgent, NpgsqlDbType.Varchar);
-            await writer.WriteAsync(newest - Span + Span * (index / (double)count), NpgsqlDbType.TimestampTz);
+            for (var l = 0L; l < options.Rows; l++)
+            {
+                // Within a firm, evenly over the 30 days, oldest first.
+                var (firm, index, count) = l < options.ExportRows
+                    ? (0L, l, options.ExportRows)
+                    : (1 + (l - options.ExportRows) % (options.Firms - 1), (l - options.ExportRows) / (options.Firms - 1), others / (options.Firms - 1) + 1);
+                await writer.StartRowAsync();
+                await writer.WriteAsync(VolumeIds.Of(VolumeIds.AuthLog, l), NpgsqlDbType.Uuid);
+                await writer.WriteAsync(VolumeIds.Mix((ulong)l) % 4 == 0 ? "SIGN_IN_FAILED" : "SIGN_IN_SUCCEEDED", "auth_event_type");
+                await writer.WriteAsync(Firm(firm), NpgsqlDbType.Uuid);
+                await writer.WriteAsync(new IPAddress([198, 51, 100, (byte)(l & 0xFF)]), NpgsqlDbType.Inet);
+                await writer.WriteAsync(UserAgent, NpgsqlDbType.Varchar);
+                await writer.WriteAsync(newest - Span + Span * (index / (double)count), NpgsqlDbType.TimestampTz);
+            }
+
+            await writer.CompleteAsync();
         }
 
-        await writer.CompleteAsync();
         await ExecuteAsync(owner, "ANALYZE firms, auth_logs");
     }
 

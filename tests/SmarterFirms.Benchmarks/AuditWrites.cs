@@ -122,7 +122,7 @@ internal static class AuditWrites
                 var chain = chains[b % chains.Length];
                 insert.Parameters[0].Value = Enumerable.Range(0, perBatch).Select(_ => Guid.CreateVersion7()).ToArray();
                 insert.Parameters[1].Value = chain;
-                var occurredAt = (DateTimeOffset)(await insert.ExecuteScalarAsync())!;
+                var occurredAt = new DateTimeOffset((DateTime)(await insert.ExecuteScalarAsync())!, TimeSpan.Zero); // timestamptz reads as a UTC DateTime
                 pending[chain].Enqueue((occurredAt, Stopwatch.GetTimestamp()));
                 written += perBatch;
             }
