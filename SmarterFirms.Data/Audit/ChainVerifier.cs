@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Npgsql;
 using SmarterFirms.Data.Entities;
 
@@ -33,25 +34,29 @@ public sealed class ChainVerifier(CheckpointKeyRing keys, AuditOptions options)
                 findings.AddRange(SealCheck.CheckSeal(seals[i], i > 0 ? seals[i - 1] : null, keys));
             }
 
+            // The rows stream past the seals in (occurred_at, id) order: memory holds one seal's rows, not the chain's.
             var from = start > 0 ? seals[start - 1].RangeTo : DateTimeOffset.MinValue;
-            var rows = await RowsAsync(connection, chainId, chainsByRef, from, cancellationToken);
-            rowCount += rows.Count;
+            await using var rows = RowsAsync(connection, chainId, chainsByRef, from, cancellationToken).GetAsyncEnumerator(cancellationToken);
+            var more = await rows.MoveNextAsync();
             sealCount += seals.Count - start;
-            var r = 0;
-            foreach (var row in rows.TakeWhile(x => seals.Count > start && x.Row.OccurredAt < seals[start].RangeFrom))
+            while (more && seals.Count > start && rows.Current.Row.OccurredAt < seals[start].RangeFrom)
             {
-                findings.Add(new AuditFinding(AuditFinding.RowInserted, chainId, RowId: row.Row.Id, Detail: "a row older than the chain's first seal"));
-                r++;
+                findings.Add(new AuditFinding(AuditFinding.RowInserted, chainId, RowId: rows.Current.Row.Id, Detail: "a row older than the chain's first seal"));
+                rowCount++;
+                more = await rows.MoveNextAsync();
             }
 
             for (var i = start; i < seals.Count; i++)
             {
                 var seal = seals[i];
                 var inRange = new List<(AuditRow Row, byte[] Hash)>();
-                while (r < rows.Count && rows[r].Row.OccurredAt < seal.RangeTo)
+                while (more && rows.Current.Row.OccurredAt < seal.RangeTo)
                 {
-                    inRange.Add(rows[r++]);
+                    inRange.Add(rows.Current);
+                    more = await rows.MoveNextAsync();
                 }
+
+                rowCount += inRange.Count;
 
                 // Before the newest retention checkpoint the rows were purged on purpose: what is left there was put back.
                 var purged = retainedFrom is { } cutoff && seal.RangeTo <= cutoff;
@@ -65,11 +70,20 @@ public sealed class ChainVerifier(CheckpointKeyRing keys, AuditOptions options)
             }
 
             var last = seals[^1];
-            var lateRows = rows.Skip(r).Where(x => x.Row.OccurredAt < now - options.TailTolerance).ToList();
+            var lateRows = new List<Guid>();
+            for (; more; more = await rows.MoveNextAsync())
+            {
+                rowCount++;
+                if (rows.Current.Row.OccurredAt < now - options.TailTolerance)
+                {
+                    lateRows.Add(rows.Current.Row.Id);
+                }
+            }
+
             if (last.SealedAt < now - options.TailTolerance || lateRows.Count > 0)
             {
                 findings.Add(new AuditFinding(AuditFinding.TailTruncated, chainId, LastGoodSeq: last.Seq,
-                    Rows: lateRows.Count > 0 ? lateRows.Select(x => x.Row.Id).ToList() : null,
+                    Rows: lateRows.Count > 0 ? lateRows : null,
                     Detail: $"the newest seal is from {last.SealedAt:O}" + (lateRows.Count > 0 ? $"; {lateRows.Count} old rows are in no seal" : "")));
             }
         }
@@ -194,28 +208,32 @@ public sealed class ChainVerifier(CheckpointKeyRing keys, AuditOptions options)
     }
 
     // A chain's rows in (occurred_at, id) order, in canonical text form, with their recomputed hashes.
-    private static async Task<List<(AuditRow Row, byte[] Hash)>> RowsAsync(
-        NpgsqlConnection connection, Guid chainId, Dictionary<string, Guid> chainsByRef, DateTimeOffset from, CancellationToken cancellationToken)
+    private static async IAsyncEnumerable<(AuditRow Row, byte[] Hash)> RowsAsync(
+        NpgsqlConnection connection, Guid chainId, Dictionary<string, Guid> chainsByRef, DateTimeOffset from,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var where = chainId == AuditSeal.PlatformChain
-            ? "firm_id IS NULL AND (firm_ref IS NULL OR NOT (firm_ref = ANY (@refs)))"
-            : "(firm_id = @chain OR (firm_id IS NULL AND firm_ref = @ref))";
+        // A firm's two branches apart, not OR-ed: each is an index range on (firm_id, occurred_at, id), where an OR
+        // over firm_ref (no index) scans the whole table once per chain.
+        var rows = chainId == AuditSeal.PlatformChain
+            ? "SELECT * FROM auth_logs WHERE firm_id IS NULL AND (firm_ref IS NULL OR NOT (firm_ref = ANY (@refs))) AND occurred_at >= @from"
+            : """
+              SELECT * FROM auth_logs WHERE firm_id = @chain AND occurred_at >= @from
+              UNION ALL
+              SELECT * FROM auth_logs WHERE firm_id IS NULL AND firm_ref = @ref AND occurred_at >= @from
+              """;
         await using var command = new NpgsqlCommand($"""
             SELECT {RowColumns}
-            FROM auth_logs WHERE {where} AND occurred_at >= @from ORDER BY occurred_at, id
+            FROM ({rows}) auth_logs ORDER BY occurred_at, id
             """, connection);
         command.Parameters.AddWithValue("chain", chainId);
         command.Parameters.AddWithValue("ref", AuditRowHash.Ref("firm", chainId));
         command.Parameters.AddWithValue("refs", chainsByRef.Keys.Select(Convert.FromHexString).ToArray());
         command.Parameters.AddWithValue("from", from == DateTimeOffset.MinValue ? DateTimeOffset.UnixEpoch : from);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        var rows = new List<(AuditRow, byte[])>();
         while (await reader.ReadAsync(cancellationToken))
         {
             var row = ReadRow(reader);
-            rows.Add((row, AuditRowHash.Compute(row)));
+            yield return (row, AuditRowHash.Compute(row));
         }
-
-        return rows;
     }
 }

@@ -25,6 +25,9 @@ internal sealed class BenchmarkStack : IAsyncDisposable
     // The API's token-signing key (PKCS#8, base64): the load mints firm admins' tokens with it, as the integration tests do.
     public string SigningKey { get; private set; } = "";
 
+    // The audit checkpoint key (the API's and the worker's): the audit benchmark seals and verifies with it.
+    public string CheckpointKey { get; private set; } = "";
+
     public static async Task<BenchmarkStack> StartAsync(BenchmarkOptions options)
     {
         var stack = new BenchmarkStack();
@@ -79,6 +82,7 @@ internal sealed class BenchmarkStack : IAsyncDisposable
         var parameters = _app.Services.GetRequiredService<DistributedApplicationModel>().Resources.OfType<ParameterResource>().ToList();
         var appPassword = await parameters.Single(p => p.Name == "authdb-app-password").GetValueAsync(cts.Token);
         SigningKey = await parameters.Single(p => p.Name == "token-signing-key").GetValueAsync(cts.Token) ?? "";
+        CheckpointKey = await parameters.Single(p => p.Name == "audit-checkpoint-key").GetValueAsync(cts.Token) ?? "";
         AppConnectionString = new NpgsqlConnectionStringBuilder(OwnerConnectionString)
         {
             Username = "smarterfirms_app",

@@ -75,7 +75,7 @@ internal sealed class LoadActor
     }
 
     // One key object for the whole run: IdentityModel caches its signature provider by key.
-    private static SigningCredentials SigningCredentials(string signingKey)
+    internal static SigningCredentials SigningCredentials(string signingKey)
     {
         var ecdsa = ECDsa.Create();
         ecdsa.ImportPkcs8PrivateKey(Convert.FromBase64String(signingKey), out _);
@@ -85,7 +85,7 @@ internal sealed class LoadActor
     }
 
     // The claims TokenService puts in a law-firm user's access token, valid for the whole run.
-    private static string MintAdminToken(SigningCredentials signing, string issuer, Guid userId, Guid sessionId, Guid firmId)
+    internal static string MintAdminToken(SigningCredentials signing, string issuer, Guid userId, Guid sessionId, Guid firmId)
     {
         var now = DateTime.UtcNow;
         return new JsonWebTokenHandler().CreateToken(new SecurityTokenDescriptor

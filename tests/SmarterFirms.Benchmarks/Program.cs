@@ -1,5 +1,5 @@
 // Hot paths of the auth API measured through the real stack, each beside a baseline from the same run (DESIGN §7).
-//   dotnet run -c Release --project tests/SmarterFirms.Benchmarks -- <signin|access|all|load|rehearse> [options]
+//   dotnet run -c Release --project tests/SmarterFirms.Benchmarks -- <signin|access|all|load|rehearse|audit> [options]
 // The dashboard's run-benchmarks (on authapi) runs this program: `all --quick --report <Reports folder>` by default.
 // Progress goes to stderr, the tables to stdout.
 using SmarterFirms.Benchmarks;
@@ -8,7 +8,14 @@ if (args is ["--help"] or ["-h"])
 {
     Console.WriteLine(BenchmarkOptions.Usage);
     Console.WriteLine(RehearseMode.Usage);
+    Console.WriteLine(AuditBenchmarkOptions.Usage);
     return 0;
+}
+
+// The audit trail's figures (issue 10): its own data set and options.
+if (args is ["audit", .. var auditOptions])
+{
+    return await AuditMode.RunAsync(auditOptions);
 }
 
 // The rollout rehearsal (issue 13): the worker's `rehearse` on the AppHost's Postgres, its table on stdout.

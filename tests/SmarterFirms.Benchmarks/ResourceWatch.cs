@@ -39,7 +39,7 @@ internal sealed class ResourceWatch : IAsyncDisposable
             var backends = (int)(await count.ExecuteScalarAsync())!;
             lock (_samples)
             {
-                _samples.Add((_clock.Elapsed, ServiceRssMb(), backends));
+                _samples.Add((_clock.Elapsed, ServiceRssMb(_apiPid), backends));
             }
 
             try
@@ -69,9 +69,10 @@ internal sealed class ResourceWatch : IAsyncDisposable
     }
 
     // The API resource is `dotnet run` or the service itself: the largest resident set in its process tree is the service.
-    private double ServiceRssMb()
+    // The API service's resident memory (its process tree), also sampled by the audit export figure.
+    public static double ServiceRssMb(int? apiPid)
     {
-        if (_apiPid is not { } root || !OperatingSystem.IsLinux())
+        if (apiPid is not { } root || !OperatingSystem.IsLinux())
         {
             return double.NaN;
         }
