@@ -31,11 +31,11 @@ builder.AddServiceDefaults();
 // Named per process, so `restore` can tell this worker's own sessions from the API's. The client waits as long as the
 // server's statement_timeout lets a phase statement run (an index built CONCURRENTLY on millions of rows takes minutes),
 // so the server's limit is the one that decides, and its error is the one the rollback names.
-var statementTimeout = builder.Configuration.GetValue($"{RolloutOptions.Section}:{nameof(RolloutOptions.StatementTimeout)}", new RolloutOptions().StatementTimeout);
+var commandTimeout = (builder.Configuration.GetSection(RolloutOptions.Section).Get<RolloutOptions>() ?? new()).ClientCommandTimeout;
 builder.AddAuthDbContext(c =>
 {
     c.ApplicationName = DatabaseBackup.ApplicationName;
-    c.CommandTimeout = (int)Math.Min(int.MaxValue / 1000, Math.Ceiling((statementTimeout + TimeSpan.FromMinutes(1)).TotalSeconds));
+    c.CommandTimeout = (int)Math.Min(int.MaxValue / 1000, Math.Ceiling(commandTimeout.TotalSeconds));
 });
 builder.Services.AddOpenTelemetry().WithTracing(t => t.AddSource(WorkerSteps.ActivitySourceName));
 builder.Services.AddSingleton(command);

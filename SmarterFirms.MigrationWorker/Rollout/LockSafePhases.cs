@@ -65,7 +65,7 @@ internal sealed class LockSafePhases(AuthDbContext db, WorkerSteps steps, IOptio
         var rollout = options.Value;
         var clientTimeout = db.Database.GetCommandTimeout();
         // The server's statement_timeout decides how long a phase statement may run, not the client's default 30 s.
-        db.Database.SetCommandTimeout(rollout.StatementTimeout + TimeSpan.FromMinutes(1));
+        db.Database.SetCommandTimeout(rollout.ClientCommandTimeout);
         await db.Database.OpenConnectionAsync(cancellationToken);
         try
         {

@@ -14,6 +14,9 @@ internal sealed class RolloutOptions
     [Range(typeof(TimeSpan), "00:00:00.001", "1.00:00:00")]
     public TimeSpan StatementTimeout { get; set; } = TimeSpan.FromMinutes(30);
 
+    // The client waits a minute past the server's limit, so statement_timeout decides and its error is the one named.
+    public TimeSpan ClientCommandTimeout => StatementTimeout + TimeSpan.FromMinutes(1);
+
     [Range(0, 50)]
     public int LockRetries { get; set; } = 5;
 
