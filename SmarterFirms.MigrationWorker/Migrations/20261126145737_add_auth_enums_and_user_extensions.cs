@@ -317,9 +317,20 @@ namespace SmarterFirms.MigrationWorker.Migrations
         protected override void Down(MigrationBuilder migrationBuilder)
         {
             migrationBuilder.SquawkIgnore("ban-drop-table, ban-drop-column", "rollback only, after the API is rolled back; the worker archives tables holding rows first");
-            migrationBuilder.SquawkIgnore("adding-not-nullable-field", "rollback only: the baseline's NOT NULL on firm_id and role returns after consultants are removed");
-            // Before the transactional part: the baseline's index back, this phase's indexes gone, without blocking writes.
+            migrationBuilder.SquawkIgnore("adding-not-nullable-field", "rollback only: the baseline's NOT NULL on firm_id and role returns after consultants are removed, its scan skipped (validated checks prove it)");
+            // Before the transactional part, none of it blocking writes: the baseline's index back; consultants (who cannot
+            // exist in the baseline: every user has a firm and a role) deleted while ix_users_type still finds them; the
+            // baseline's NOT NULLs proven by checks validated under SHARE UPDATE EXCLUSIVE, so the SET NOT NULLs below
+            // skip their scans of users under ACCESS EXCLUSIVE; then this phase's indexes gone. Each step is safe to rerun.
             migrationBuilder.CreateIndexConcurrently("ix_users_firm_id", "users", ["firm_id"]);
+            migrationBuilder.Sql("DELETE FROM users WHERE type = 'CONSULTANT';", suppressTransaction: true);
+            migrationBuilder.Sql("""
+                ALTER TABLE users DROP CONSTRAINT IF EXISTS ck_users_firm_id_not_null, DROP CONSTRAINT IF EXISTS ck_users_role_not_null,
+                    ADD CONSTRAINT ck_users_firm_id_not_null CHECK (firm_id IS NOT NULL) NOT VALID,
+                    ADD CONSTRAINT ck_users_role_not_null CHECK (role IS NOT NULL) NOT VALID;
+                """, suppressTransaction: true);
+            migrationBuilder.ValidateConstraintConcurrently("ck_users_firm_id_not_null", "users");
+            migrationBuilder.ValidateConstraintConcurrently("ck_users_role_not_null", "users");
             migrationBuilder.DropIndexConcurrently("ix_users_firm_id_role");
             migrationBuilder.DropIndexConcurrently("ix_users_type");
 
@@ -330,8 +341,6 @@ namespace SmarterFirms.MigrationWorker.Migrations
             migrationBuilder.DisableRowLevelSecurity("clio_connections", "clio_connections_own_link");
             migrationBuilder.DropTable(name: "clio_connections");
             migrationBuilder.DropTable(name: "clio_authorization_requests");
-
-            migrationBuilder.Sql("DELETE FROM users WHERE type = 'CONSULTANT';");
 
             migrationBuilder.DropCheckConstraint(
                 name: "ck_users_failed_sign_in_count",
@@ -409,6 +418,10 @@ namespace SmarterFirms.MigrationWorker.Migrations
                 oldClrType: typeof(Guid),
                 oldType: "uuid",
                 oldNullable: true);
+
+            // Their work is done: the NOT NULLs hold the rule now.
+            migrationBuilder.DropCheckConstraint(name: "ck_users_firm_id_not_null", table: "users");
+            migrationBuilder.DropCheckConstraint(name: "ck_users_role_not_null", table: "users");
         }
     }
 }
