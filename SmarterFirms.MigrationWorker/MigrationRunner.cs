@@ -182,6 +182,7 @@ internal sealed class MigrationRunner(
         var rollout = run.Get<Microsoft.Extensions.Options.IOptions<RolloutOptions>>().Value;
         Console.WriteLine($"SET lock_timeout = '{(long)rollout.LockTimeout.TotalMilliseconds}ms';");
         Console.WriteLine($"SET statement_timeout = '{(long)rollout.StatementTimeout.TotalMilliseconds}ms';");
+        Console.WriteLine($"SET max_parallel_maintenance_workers = {rollout.MaintenanceWorkers};");
         Console.WriteLine();
         Console.Write(run.Db.GetService<IMigrator>().GenerateScript(from ?? Migration.InitialDatabase, run.To ?? run.Phases.Latest));
         return Done;

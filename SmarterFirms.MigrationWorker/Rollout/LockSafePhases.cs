@@ -71,7 +71,7 @@ internal sealed class LockSafePhases(AuthDbContext db, WorkerSteps steps, IOptio
         {
             // Session settings on the connection EF migrates on; reset below so a pooled connection never keeps them.
             await db.Database.ExecuteSqlAsync(
-                $"SELECT set_config('lock_timeout', {Milliseconds(rollout.LockTimeout)}, false), set_config('statement_timeout', {Milliseconds(rollout.StatementTimeout)}, false)",
+                $"SELECT set_config('lock_timeout', {Milliseconds(rollout.LockTimeout)}, false), set_config('statement_timeout', {Milliseconds(rollout.StatementTimeout)}, false), set_config('max_parallel_maintenance_workers', {rollout.MaintenanceWorkers.ToString(System.Globalization.CultureInfo.InvariantCulture)}, false)",
                 cancellationToken);
             var dropped = await DropInvalidIndexesAsync(cancellationToken);
             var applied = await MigrationHistory.CurrentAsync(db, cancellationToken);
@@ -99,7 +99,7 @@ internal sealed class LockSafePhases(AuthDbContext db, WorkerSteps steps, IOptio
         }
         finally
         {
-            await db.Database.ExecuteSqlRawAsync("RESET lock_timeout; RESET statement_timeout", CancellationToken.None);
+            await db.Database.ExecuteSqlRawAsync("RESET lock_timeout; RESET statement_timeout; RESET max_parallel_maintenance_workers", CancellationToken.None);
             await db.Database.CloseConnectionAsync();
             db.Database.SetCommandTimeout(clientTimeout);
         }
