@@ -11,9 +11,14 @@ public static class HotPathSql
     public const string SetTenantSql =
         $"SELECT set_config('{TenantSettings.UserId}', $1, true), set_config('{TenantSettings.FirmId}', $2, true)";
 
-    // Every authenticated request (ASVS V7.4.1): is the token's session live? $1 session id, $2 user id, $3 now.
-    public const string SessionCheckSql =
-        "SELECT EXISTS (SELECT 1 FROM user_sessions WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL AND expires_at > $3)";
+    // Every authenticated request (ASVS V7.4.1): is the token's session live? And, in the same round trip, who the caller
+    // is now (type, firm, role), which the firm policies decide on. $1 session id, $2 user id, $3 now. No row: ended.
+    public const string SessionCheckSql = """
+        SELECT u.type::text, u.firm_id, u.role::text
+        FROM users u
+        WHERE u.id = $2
+          AND EXISTS (SELECT 1 FROM user_sessions s WHERE s.id = $1 AND s.user_id = u.id AND s.revoked_at IS NULL AND s.expires_at > $3)
+        """;
 
     // The access check: the session check and the facts AccessEvaluator decides on, in one statement (two index lookups
     // and the session's primary key). $1 firm, $2 resource, $3 action, $4 user, $5 session, $6 now. No row: unknown user.

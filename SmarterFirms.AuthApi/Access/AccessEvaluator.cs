@@ -92,8 +92,8 @@ public sealed class AccessEvaluator(AuthDbContext db, TenantContext tenant, Time
     }
 
     // Owners and admins of the firm: the management rights (consultants, permissions, notes, audit trail).
-    public async Task<bool> AdministersFirmAsync(Guid userId, Guid firmId, CancellationToken cancellationToken) =>
-        (await Caller.FindAsync(db, userId, cancellationToken))?.AdministersFirm(firmId) == true;
+    public async Task<bool> AdministersFirmAsync(HttpContext http, Guid userId, Guid firmId) =>
+        (await Caller.OfRequestAsync(http, db, userId, http.RequestAborted))?.AdministersFirm(firmId) == true;
 
     // Internal for the unit tests of the decision table.
     internal static AccessDecision Decide(AccessFacts facts, Guid firmId, string resource, string action, DateTimeOffset now)

@@ -19,6 +19,10 @@ public sealed record Caller(Guid Id, UserType Type, Guid? FirmId, FirmRole? Role
     // An owner or admin of their own firm, whichever it is.
     public bool IsFirmAdministrator => FirmId is { } firmId && AdministersFirm(firmId);
 
+    // The caller the request's session check read (in the same round trip, so just as fresh), else from the database.
+    public static Task<Caller?> OfRequestAsync(HttpContext http, AuthDbContext db, Guid userId, CancellationToken cancellationToken) =>
+        http.Features.Get<Caller>() is { } caller && caller.Id == userId ? Task.FromResult<Caller?>(caller) : FindAsync(db, userId, cancellationToken);
+
     public static Task<Caller?> FindAsync(AuthDbContext db, Guid userId, CancellationToken cancellationToken) =>
         db.Users.AsNoTracking().Where(u => u.Id == userId)
             .Select(u => new Caller(u.Id, u.Type, u.FirmId, u.Role))

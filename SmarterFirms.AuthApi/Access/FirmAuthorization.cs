@@ -76,7 +76,7 @@ public static class FirmAuthorization
             if (Request(context) is { } http)
             {
                 var firmId = RouteFirmId(http);
-                await ConcludeAsync(context, this, requirement, await evaluator.AdministersFirmAsync(context.User.UserId(), firmId, http.RequestAborted),
+                await ConcludeAsync(context, this, requirement, await evaluator.AdministersFirmAsync(http, context.User.UserId(), firmId),
                     denials, firmId, "Only an owner or admin of this firm may do this.", null);
             }
         }
@@ -89,7 +89,7 @@ public static class FirmAuthorization
             if (Request(context) is { } http)
             {
                 var firmId = RouteFirmId(http);
-                var caller = await Caller.FindAsync(db, context.User.UserId(), http.RequestAborted);
+                var caller = await Caller.OfRequestAsync(http, db, context.User.UserId(), http.RequestAborted);
                 await ConcludeAsync(context, this, requirement, caller?.OwnsFirm(firmId) == true, denials, firmId,
                     "Only an owner of this firm may do this.", null);
             }
@@ -102,7 +102,7 @@ public static class FirmAuthorization
         {
             if (Request(context) is { } http)
             {
-                var caller = await Caller.FindAsync(db, context.User.UserId(), http.RequestAborted);
+                var caller = await Caller.OfRequestAsync(http, db, context.User.UserId(), http.RequestAborted);
                 await ConcludeAsync(context, this, requirement, caller is { IsConsultant: true }, denials, null, requirement.Refusal, null);
             }
         }

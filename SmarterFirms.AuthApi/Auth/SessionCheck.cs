@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
 using NpgsqlTypes;
+using SmarterFirms.AuthApi.Access;
 using SmarterFirms.Data;
 
 namespace SmarterFirms.AuthApi.Auth;
@@ -20,7 +21,8 @@ public sealed class SessionCheckedByEndpoint
 // pipeline and the tenant interceptor, and the statement stays prepared on each physical connection.
 public static class HotPath
 {
-    public static async Task<bool> IsSessionLiveAsync(AuthDbContext db, Guid sessionId, Guid userId, DateTimeOffset now, CancellationToken cancellationToken)
+    // The caller as the session check read them, or null when the session has ended (or the user is gone).
+    public static async Task<Caller?> LiveSessionCallerAsync(AuthDbContext db, Guid sessionId, Guid userId, DateTimeOffset now, CancellationToken cancellationToken)
     {
         var connection = await OpenAsync(db, cancellationToken);
         try
@@ -35,7 +37,17 @@ public static class HotPath
                 },
             };
             await command.PrepareAsync(cancellationToken);
-            return await command.ExecuteScalarAsync(cancellationToken) is true;
+            await using var reader = await command.ExecuteReaderAsync(System.Data.CommandBehavior.SingleRow, cancellationToken);
+            if (!await reader.ReadAsync(cancellationToken))
+            {
+                return null;
+            }
+
+            return new Caller(
+                userId,
+                reader.GetString(0) == "CONSULTANT" ? UserType.Consultant : UserType.LawFirmUser,
+                reader.IsDBNull(1) ? null : reader.GetGuid(1),
+                reader.IsDBNull(2) ? null : Codes.TryParse<FirmRole>(reader.GetString(2), out var role) ? role : null);
         }
         finally
         {

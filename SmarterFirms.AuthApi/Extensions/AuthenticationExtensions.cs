@@ -50,8 +50,9 @@ public static class AuthenticationExtensions
     }
 
     // ASVS V7.4.1, by a session check: a token whose session was signed out, rotated away by reuse
-    // detection or expired is refused from the very next request. One primary-key lookup, prepared; an endpoint
-    // marked SessionCheckedByEndpoint makes the same check inside its own statement instead.
+    // detection or expired is refused from the very next request. One prepared statement of two primary-key lookups,
+    // which also reads who the caller is now, for the firm policies (Caller.OfRequestAsync); an endpoint marked
+    // SessionCheckedByEndpoint makes the check inside its own statement instead.
     private static async Task RequireLiveSessionAsync(TokenValidatedContext context)
     {
         if (!Guid.TryParse(context.Principal?.FindFirst(TokenService.SessionClaim)?.Value, out var sessionId)
@@ -68,9 +69,13 @@ public static class AuthenticationExtensions
 
         var services = context.HttpContext.RequestServices;
         var now = services.GetRequiredService<TimeProvider>().GetUtcNow();
-        if (!await HotPath.IsSessionLiveAsync(services.GetRequiredService<AuthDbContext>(), sessionId, userId, now, context.HttpContext.RequestAborted))
+        if (await HotPath.LiveSessionCallerAsync(services.GetRequiredService<AuthDbContext>(), sessionId, userId, now, context.HttpContext.RequestAborted)
+            is not { } caller)
         {
             context.Fail("The session has ended.");
+            return;
         }
+
+        context.HttpContext.Features.Set(caller);
     }
 }

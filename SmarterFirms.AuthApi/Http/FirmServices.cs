@@ -16,5 +16,5 @@ public sealed record FirmServices(
 {
     public Guid UserId => Http.User.UserId();
 
-    public Task<Caller?> CallerAsync(CancellationToken cancellationToken) => Caller.FindAsync(Db, UserId, cancellationToken);
+    public Task<Caller?> CallerAsync(CancellationToken cancellationToken) => Caller.OfRequestAsync(Http, Db, UserId, cancellationToken);
 }

@@ -16,9 +16,6 @@ namespace SmarterFirms.MigrationWorker.Migrations
             migrationBuilder.SquawkIgnore("prefer-text-field", "new columns and tables only: varchar(n) is the model's length limit, no existing column changes size");
             migrationBuilder.SquawkIgnore("prefer-bigint-over-int", "failed_sign_in_count is a counter reset on sign-in and capped by lockout");
             migrationBuilder.SquawkIgnore("prefer-robust-stmts", "VALIDATE CONSTRAINT runs outside the transaction on purpose (no write lock) and is idempotent");
-            // Both columns exist before this phase: the new index is ready before the transactional part starts.
-            migrationBuilder.CreateIndexConcurrently("ix_users_firm_id_role", "users", ["firm_id", "role"]);
-
             migrationBuilder.AlterDatabase()
                 .Annotation("Npgsql:Enum:access_level", "FULL_ACCESS,LIMITED_ACCESS,READ_ONLY")
                 .Annotation("Npgsql:Enum:association_status", "ACTIVE,PENDING,REVOKED")
@@ -306,6 +303,8 @@ namespace SmarterFirms.MigrationWorker.Migrations
                 check: $"user_id = {RowLevelSecurityMigrations.CurrentUser} AND firm_id = {RowLevelSecurityMigrations.CurrentFirm}");
 
             // The concurrent tail: after the transactional part has committed (the worker finishes it if interrupted).
+            // Nothing runs before the transactional part: a phase that fails there (its lock retries spent) leaves nothing behind.
+            migrationBuilder.CreateIndexConcurrently("ix_users_firm_id_role", "users", ["firm_id", "role"]);
             migrationBuilder.CreateIndexConcurrently("ix_users_type", "users", ["type"]);
             migrationBuilder.DropIndexConcurrently("ix_users_firm_id");
             migrationBuilder.ValidateConstraintConcurrently("ck_users_failed_sign_in_count", "users");
@@ -317,9 +316,20 @@ namespace SmarterFirms.MigrationWorker.Migrations
         protected override void Down(MigrationBuilder migrationBuilder)
         {
             migrationBuilder.SquawkIgnore("ban-drop-table, ban-drop-column", "rollback only, after the API is rolled back; the worker archives tables holding rows first");
-            migrationBuilder.SquawkIgnore("adding-not-nullable-field", "rollback only: the baseline's NOT NULL on firm_id and role returns after consultants are removed");
-            // Before the transactional part: the baseline's index back, this phase's indexes gone, without blocking writes.
+            migrationBuilder.SquawkIgnore("adding-not-nullable-field", "rollback only: the baseline's NOT NULL on firm_id and role returns after consultants are removed, its scan skipped (validated checks prove it)");
+            // Before the transactional part, none of it blocking writes: the baseline's index back; consultants (who cannot
+            // exist in the baseline: every user has a firm and a role) deleted while ix_users_type still finds them; the
+            // baseline's NOT NULLs proven by checks validated under SHARE UPDATE EXCLUSIVE, so the SET NOT NULLs below
+            // skip their scans of users under ACCESS EXCLUSIVE; then this phase's indexes gone. Each step is safe to rerun.
             migrationBuilder.CreateIndexConcurrently("ix_users_firm_id", "users", ["firm_id"]);
+            migrationBuilder.Sql("DELETE FROM users WHERE type = 'CONSULTANT';", suppressTransaction: true);
+            migrationBuilder.Sql("""
+                ALTER TABLE users DROP CONSTRAINT IF EXISTS ck_users_firm_id_not_null, DROP CONSTRAINT IF EXISTS ck_users_role_not_null,
+                    ADD CONSTRAINT ck_users_firm_id_not_null CHECK (firm_id IS NOT NULL) NOT VALID,
+                    ADD CONSTRAINT ck_users_role_not_null CHECK (role IS NOT NULL) NOT VALID;
+                """, suppressTransaction: true);
+            migrationBuilder.ValidateConstraintConcurrently("ck_users_firm_id_not_null", "users");
+            migrationBuilder.ValidateConstraintConcurrently("ck_users_role_not_null", "users");
             migrationBuilder.DropIndexConcurrently("ix_users_firm_id_role");
             migrationBuilder.DropIndexConcurrently("ix_users_type");
 
@@ -330,8 +340,6 @@ namespace SmarterFirms.MigrationWorker.Migrations
             migrationBuilder.DisableRowLevelSecurity("clio_connections", "clio_connections_own_link");
             migrationBuilder.DropTable(name: "clio_connections");
             migrationBuilder.DropTable(name: "clio_authorization_requests");
-
-            migrationBuilder.Sql("DELETE FROM users WHERE type = 'CONSULTANT';");
 
             migrationBuilder.DropCheckConstraint(
                 name: "ck_users_failed_sign_in_count",
@@ -409,6 +417,10 @@ namespace SmarterFirms.MigrationWorker.Migrations
                 oldClrType: typeof(Guid),
                 oldType: "uuid",
                 oldNullable: true);
+
+            // Their work is done: the NOT NULLs hold the rule now.
+            migrationBuilder.DropCheckConstraint(name: "ck_users_firm_id_not_null", table: "users");
+            migrationBuilder.DropCheckConstraint(name: "ck_users_role_not_null", table: "users");
         }
     }
 }

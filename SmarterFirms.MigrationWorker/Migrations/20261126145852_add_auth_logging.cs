@@ -48,30 +48,26 @@ namespace SmarterFirms.MigrationWorker.Migrations
             // transaction as the event. The *_ref columns commit to the ids as written (they survive SET NULL).
             // The encoding is specified in docs/audit.md; SmarterFirms.Data.Audit.AuditRowHash computes the same bytes.
             migrationBuilder.Sql("""
-                CREATE FUNCTION auth_logs_field(value text) RETURNS text
-                    LANGUAGE sql IMMUTABLE PARALLEL SAFE
-                    RETURN CASE WHEN value IS NULL THEN '~' ELSE octet_length(value)::text || ':' || value END;
-
-                CREATE FUNCTION auth_logs_ref(kind text, id uuid) RETURNS bytea
-                    LANGUAGE sql IMMUTABLE PARALLEL SAFE
-                    RETURN CASE WHEN id IS NULL THEN NULL ELSE substring(sha256(convert_to(kind || ':' || id::text, 'UTF8')) FROM 1 FOR 16) END;
-
-                CREATE FUNCTION auth_logs_hash_row() RETURNS trigger LANGUAGE plpgsql AS $$
+                -- STABLE: it changes only NEW, never the database, and a volatile plpgsql function would take a snapshot
+                -- and a command-counter bump for each of its mutable expressions (extract, enum_out, convert_to), tripling
+                -- the cost of an autocommitted insert. Built-ins only, inline: a SQL helper function whose argument it
+                -- uses twice is not inlined, and is re-planned in every transaction. A NULL id makes a NULL ref (|| is strict).
+                CREATE FUNCTION auth_logs_hash_row() RETURNS trigger LANGUAGE plpgsql STABLE AS $$
                 BEGIN
-                    NEW.user_ref := auth_logs_ref('user', NEW.user_id);
-                    NEW.firm_ref := auth_logs_ref('firm', NEW.firm_id);
-                    NEW.actor_ref := auth_logs_ref('user', NEW.actor_id);
-                    NEW.row_hash := sha256(convert_to(concat_ws('|',
-                        'sf-audit-row-v1',
-                        auth_logs_field(NEW.id::text),
-                        auth_logs_field(NEW.event_type::text),
-                        auth_logs_field((extract(epoch FROM NEW.occurred_at) * 1000000)::bigint::text),
-                        auth_logs_field(encode(NEW.user_ref, 'hex')),
-                        auth_logs_field(encode(NEW.firm_ref, 'hex')),
-                        auth_logs_field(encode(NEW.actor_ref, 'hex')),
-                        auth_logs_field(NEW.ip_address::text),
-                        auth_logs_field(NEW.user_agent::text),
-                        auth_logs_field(NEW.details::text)), 'UTF8'));
+                    NEW.user_ref := substring(sha256(convert_to('user:' || NEW.user_id::text, 'UTF8')) FROM 1 FOR 16);
+                    NEW.firm_ref := substring(sha256(convert_to('firm:' || NEW.firm_id::text, 'UTF8')) FROM 1 FOR 16);
+                    NEW.actor_ref := substring(sha256(convert_to('user:' || NEW.actor_id::text, 'UTF8')) FROM 1 FOR 16);
+                    NEW.row_hash := sha256(convert_to('sf-audit-row-v1'
+                        || '|36:' || NEW.id::text
+                        || '|' || octet_length(NEW.event_type::text) || ':' || NEW.event_type::text
+                        || '|' || octet_length((extract(epoch FROM NEW.occurred_at) * 1000000)::bigint::text) || ':'
+                               || (extract(epoch FROM NEW.occurred_at) * 1000000)::bigint::text
+                        || '|' || coalesce('32:' || encode(NEW.user_ref, 'hex'), '~')
+                        || '|' || coalesce('32:' || encode(NEW.firm_ref, 'hex'), '~')
+                        || '|' || coalesce('32:' || encode(NEW.actor_ref, 'hex'), '~')
+                        || '|' || coalesce(octet_length(NEW.ip_address::text) || ':' || NEW.ip_address::text, '~')
+                        || '|' || coalesce(octet_length(NEW.user_agent) || ':' || NEW.user_agent, '~')
+                        || '|' || coalesce(octet_length(NEW.details::text) || ':' || NEW.details::text, '~'), 'UTF8'));
                     RETURN NEW;
                 END $$;
 
@@ -237,13 +233,11 @@ namespace SmarterFirms.MigrationWorker.Migrations
                 name: "legal_hold_since",
                 table: "firms");
 
-            // Drops every partition with it, and the trigger; the functions go after.
+            // Drops every partition with it, and the trigger; the function goes after.
             migrationBuilder.DropTable(
                 name: "auth_logs");
             migrationBuilder.Sql("""
                 DROP FUNCTION auth_logs_hash_row();
-                DROP FUNCTION auth_logs_ref(text, uuid);
-                DROP FUNCTION auth_logs_field(text);
                 """);
         }
     }
