@@ -19,7 +19,7 @@ public sealed class MonitoringOptions
     [Range(0L, long.MaxValue)]
     public long UnusedIndexMinRows { get; set; } = 100_000;
 
-    // The share of a connection pool in use (or any request waiting for one) that counts as saturated.
+    // The share of a connection pool in use that counts as saturated (any request waiting for a connection always does).
     [Range(0.1, 1.0)]
     public double PoolSaturation { get; set; } = 0.9;
 }

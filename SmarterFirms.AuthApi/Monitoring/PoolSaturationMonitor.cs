@@ -3,14 +3,16 @@ using Microsoft.Extensions.Options;
 
 namespace SmarterFirms.AuthApi.Monitoring;
 
-// Connection pool saturation, per replica (each has its own pools): reads Npgsql's own pool instruments every
-// Monitoring:Interval and raises an alert when a pool is nearly all in use or a request waits for a connection.
+// Connection pool saturation, per replica (each has its own pools): reads Npgsql's own pool instruments and raises an
+// alert every Monitoring:Interval when a pool is nearly all in use, or a request waited for a connection or timed out.
 public sealed class PoolSaturationMonitor(IOptions<MonitoringOptions> options, DatabaseMetrics metrics, TimeProvider time,
     ILogger<PoolSaturationMonitor> logger) : BackgroundService
 {
     private const string PoolName = "db.client.connection.pool.name";
+    private const string PendingRequests = "db.client.connection.npgsql.pending_requests";
+    private const string Timeouts = "db.client.connection.npgsql.timeouts";
 
-    private readonly Dictionary<string, (long Used, long Max, long Pending)> _pools = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Pool> _pools = new(StringComparer.Ordinal);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -19,7 +21,7 @@ public sealed class PoolSaturationMonitor(IOptions<MonitoringOptions> options, D
             InstrumentPublished = (instrument, l) =>
             {
                 if (instrument.Meter.Name == "Npgsql" && instrument.Name is "db.client.connection.count" or "db.client.connection.max"
-                    or "db.client.connection.npgsql.pending_requests")
+                    or PendingRequests or Timeouts)
                 {
                     l.EnableMeasurementEvents(instrument);
                 }
@@ -32,11 +34,6 @@ public sealed class PoolSaturationMonitor(IOptions<MonitoringOptions> options, D
         using var timer = new PeriodicTimer(options.Value.Interval, time);
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {
-            lock (_pools)
-            {
-                _pools.Clear();
-            }
-
             listener.RecordObservableInstruments();
             Check();
         }
@@ -45,12 +42,12 @@ public sealed class PoolSaturationMonitor(IOptions<MonitoringOptions> options, D
     // Internal so the unit tests can feed it Npgsql's measurements; the listener is the only caller in the service.
     internal void Record(string instrument, long value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
     {
-        string? pool = null, state = null;
+        string? name = null, state = null;
         foreach (var (key, tagValue) in tags)
         {
             if (key == PoolName)
             {
-                pool = tagValue?.ToString();
+                name = tagValue?.ToString();
             }
             else if (key == "db.client.connection.state")
             {
@@ -58,21 +55,39 @@ public sealed class PoolSaturationMonitor(IOptions<MonitoringOptions> options, D
             }
         }
 
-        if (pool is null)
+        if (name is null)
         {
             return;
         }
 
         lock (_pools)
         {
-            var current = _pools.GetValueOrDefault(pool);
-            _pools[pool] = instrument switch
+            if (!_pools.TryGetValue(name, out var pool))
             {
-                "db.client.connection.count" when state == "used" => current with { Used = current.Used + value },
-                "db.client.connection.max" => current with { Max = value },
-                "db.client.connection.npgsql.pending_requests" => current with { Pending = current.Pending + value },
-                _ => current,
-            };
+                _pools[name] = pool = new Pool();
+            }
+
+            switch (instrument)
+            {
+                case "db.client.connection.count" when state == "used":
+                    pool.Used += value;
+                    break;
+                case "db.client.connection.max":
+                    pool.Max = value;
+                    break;
+                // Npgsql adds 1 to pending_requests exactly when a request finds the pool full and starts waiting for a
+                // connection (PoolingDataSource.RentAsync) and 1 back when it gets one: counting the +1s sees every wait, however short.
+                case PendingRequests when value > 0:
+                    pool.Waiting += value;
+                    pool.Waited += value;
+                    break;
+                case PendingRequests:
+                    pool.Waiting = Math.Max(0, pool.Waiting + value); // a wait begun before the listener started ends at 0
+                    break;
+                case Timeouts:
+                    pool.TimedOut += value;
+                    break;
+            }
         }
     }
 
@@ -80,15 +95,32 @@ public sealed class PoolSaturationMonitor(IOptions<MonitoringOptions> options, D
     {
         lock (_pools)
         {
-            foreach (var (pool, (used, max, pending)) in _pools)
+            foreach (var (name, pool) in _pools)
             {
-                if (max > 0 && (used >= options.Value.PoolSaturation * max || pending > 0))
+                if ((pool.Max > 0 && pool.Used >= options.Value.PoolSaturation * pool.Max) || pool.Waited > 0 || pool.TimedOut > 0)
                 {
                     metrics.Alerts.Add(1, new KeyValuePair<string, object?>("alert", "pool_saturation"));
-                    logger.LogWarning("Connection pool saturated: {Used} of {Max} connections in use, {Pending} requests waiting (pool {Pool})",
-                        used, max, pending, pool);
+                    logger.LogWarning(
+                        "Connection pool saturated: {Used} of {Max} connections in use, {Waited} requests waited for a connection, {TimedOut} timed out (pool {Pool})",
+                        pool.Used, pool.Max, pool.Waited, pool.TimedOut, name);
                 }
+
+                // The next interval counts its own waits, and those still waiting now.
+                (pool.Used, pool.Max, pool.Waited, pool.TimedOut) = (0, 0, pool.Waiting, 0);
             }
         }
+    }
+
+    private sealed class Pool
+    {
+        public long Used { get; set; }
+
+        public long Max { get; set; }
+
+        public long Waiting { get; set; }
+
+        public long Waited { get; set; }
+
+        public long TimedOut { get; set; }
     }
 }

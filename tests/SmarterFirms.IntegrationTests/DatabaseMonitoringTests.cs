@@ -1,4 +1,5 @@
 using System.Net.Http.Json;
+using System.Text.RegularExpressions;
 using Npgsql;
 using SmarterFirms.IntegrationTests.Infrastructure;
 
@@ -81,9 +82,10 @@ public sealed class DatabaseMonitoringTests(AppHostFixture fixture)
         }
     }
 
-    // A pool of two, and three sign-ins held on a lock of the users table: both connections in use (the third waits for one).
+    // A pool of two, and three sign-ins held on a lock of the users table: both connections in use, and the third really
+    // waits for one (Npgsql's pending_requests), which the warning counts.
     [Fact]
-    public async Task RequestsHoldingEveryConnectionOfThePoolRaiseThePoolSaturationWarning()
+    public async Task RequestsHoldingEveryConnectionOfThePoolAndOneWaitingForAConnectionRaiseThePoolSaturationWarning()
     {
         var scratch = fixture.ScratchConnectionString("pool");
         await using var api = await StartOnScratchAsync(scratch, new() { ["Monitoring__Interval"] = "00:00:01" }, maxPoolSize: 2);
@@ -105,7 +107,7 @@ public sealed class DatabaseMonitoringTests(AppHostFixture fixture)
                         TestContext.Current.CancellationToken));
                 }
 
-                await WaitUntilAsync(() => api.Output.Contains($"{PoolWarning} 2 of 2 connections in use", StringComparison.Ordinal), api);
+                await WaitUntilAsync(() => Regex.IsMatch(api.Output, $"{PoolWarning} 2 of 2 connections in use, [1-9][0-9]* requests waited for a connection"), api);
                 await transaction.RollbackAsync(TestContext.Current.CancellationToken);
             }
 
@@ -113,6 +115,35 @@ public sealed class DatabaseMonitoringTests(AppHostFixture fixture)
             {
                 (await login).Dispose();
             }
+        }
+        finally
+        {
+            await api.DisposeAsync();
+            await fixture.DropDatabaseAsync(scratch);
+        }
+    }
+
+    // Five sign-ins at once on a pool of ten: every one finds a connection at once, so no check sees a wait or a full pool.
+    [Fact]
+    public async Task ConcurrentRequestsThatAllFindAConnectionRaiseNoPoolSaturationWarning()
+    {
+        var scratch = fixture.ScratchConnectionString("poolroom");
+        await using var api = await StartOnScratchAsync(scratch, new() { ["Monitoring__Interval"] = "00:00:01" }, maxPoolSize: 10);
+        try
+        {
+            for (var round = 0; round < 3; round++)
+            {
+                var logins = Enumerable.Range(0, 5).Select(_ => api.Client.PostAsJsonAsync("/auth/login",
+                    new { email = Accounts.UniqueEmail(), password = Accounts.Password }, TestContext.Current.CancellationToken)).ToList();
+                foreach (var login in logins)
+                {
+                    using var response = await login;
+                    Assert.Equal(System.Net.HttpStatusCode.Unauthorized, response.StatusCode); // answered, from the database
+                }
+            }
+
+            await Task.Delay(TimeSpan.FromSeconds(2.5), TestContext.Current.CancellationToken); // two more checks after the last request
+            Assert.DoesNotContain(PoolWarning, api.Output, StringComparison.Ordinal);
         }
         finally
         {

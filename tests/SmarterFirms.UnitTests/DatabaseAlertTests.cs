@@ -63,30 +63,82 @@ public sealed class DatabaseAlertTests : IDisposable
         Assert.Empty(_alerts.GetMeasurementSnapshot());
     }
 
-    [Theory]
-    [InlineData(9, 10, 0)] // 90 % in use
-    [InlineData(3, 10, 1)] // a request waits for a connection
-    public void APoolNearlyAllInUseOrWithARequestWaitingRaisesAWarningAndCountsIt(long used, long max, long pending)
+    [Fact]
+    public void APoolNearlyAllInUseRaisesAWarningAndCountsIt()
     {
-        var logger = new FakeLogger<PoolSaturationMonitor>();
-        var monitor = new PoolSaturationMonitor(Options.Create(new MonitoringOptions()), _metrics, _time, logger);
+        var (monitor, logger) = Monitor();
 
-        Measure(monitor, used, max, pending);
+        Measure(monitor, used: 9, max: 10);
         monitor.Check();
 
         var warning = Assert.Single(logger.Collector.GetSnapshot(), r => r.Level == LogLevel.Warning);
-        Assert.Equal($"Connection pool saturated: {used} of {max} connections in use, {pending} requests waiting (pool authdb-pool)", warning.Message);
+        Assert.Equal(Warning(9, 10, waited: 0, timedOut: 0), warning.Message);
         var alert = Assert.Single(_alerts.GetMeasurementSnapshot());
         Assert.Equal("pool_saturation", alert.Tags["alert"]);
+    }
+
+    // Npgsql's pending_requests goes +1 when a request finds the pool full and -1 when it gets a connection: a wait that
+    // begins and ends between two checks, with the pool no longer full at the check, still raises the alert.
+    [Fact]
+    public void ARequestThatWaitedForAConnectionSinceTheLastCheckRaisesAWarningOnceAndCountsIt()
+    {
+        var (monitor, logger) = Monitor();
+
+        monitor.Record(PendingRequests, 1, [Pool]);
+        monitor.Record(PendingRequests, -1, [Pool]);
+        Measure(monitor, used: 3, max: 10);
+        monitor.Check();
+        Measure(monitor, used: 3, max: 10);
+        monitor.Check();
+
+        var warning = Assert.Single(logger.Collector.GetSnapshot(), r => r.Level == LogLevel.Warning);
+        Assert.Equal(Warning(3, 10, waited: 1, timedOut: 0), warning.Message);
+        var alert = Assert.Single(_alerts.GetMeasurementSnapshot());
+        Assert.Equal("pool_saturation", alert.Tags["alert"]);
+    }
+
+    // A wait that spans checks is reported by each interval it falls in, and by none after it ends.
+    [Fact]
+    public void ARequestStillWaitingAtACheckIsReportedAgainUntilItGetsAConnection()
+    {
+        var (monitor, logger) = Monitor();
+
+        monitor.Record(PendingRequests, 1, [Pool]);
+        Measure(monitor, used: 10, max: 10);
+        monitor.Check();
+        monitor.Record(PendingRequests, -1, [Pool]);
+        Measure(monitor, used: 4, max: 10);
+        monitor.Check();
+        Measure(monitor, used: 4, max: 10);
+        monitor.Check();
+
+        Assert.Equal([Warning(10, 10, waited: 1, timedOut: 0), Warning(4, 10, waited: 1, timedOut: 0)],
+            logger.Collector.GetSnapshot().Where(r => r.Level == LogLevel.Warning).Select(r => r.Message));
+        Assert.Equal(2, _alerts.GetMeasurementSnapshot().Count);
+    }
+
+    [Fact]
+    public void ARequestThatTimedOutWaitingForAConnectionRaisesAWarning()
+    {
+        var (monitor, logger) = Monitor();
+
+        monitor.Record(PendingRequests, 1, [Pool]);
+        monitor.Record("db.client.connection.npgsql.timeouts", 1, [Pool]);
+        monitor.Record(PendingRequests, -1, [Pool]);
+        Measure(monitor, used: 2, max: 10);
+        monitor.Check();
+
+        var warning = Assert.Single(logger.Collector.GetSnapshot(), r => r.Level == LogLevel.Warning);
+        Assert.Equal(Warning(2, 10, waited: 1, timedOut: 1), warning.Message);
     }
 
     [Fact]
     public void APoolWithRoomAndNoOneWaitingRaisesNothing()
     {
-        var logger = new FakeLogger<PoolSaturationMonitor>();
-        var monitor = new PoolSaturationMonitor(Options.Create(new MonitoringOptions()), _metrics, _time, logger);
+        var (monitor, logger) = Monitor();
 
-        Measure(monitor, used: 8, max: 10, pending: 0);
+        monitor.Record(PendingRequests, -1, [Pool]); // the end of a wait that began before the listener started
+        Measure(monitor, used: 8, max: 10);
         monitor.Check();
 
         Assert.Empty(logger.Collector.GetSnapshot());
@@ -104,13 +156,24 @@ public sealed class DatabaseAlertTests : IDisposable
 
     private static DatabaseSnapshot Snapshot(long bytes) => new("authdb", bytes, 3, [], [], []);
 
-    // What Npgsql's pool instruments report, tagged as Npgsql tags them: idle and used counts, the maximum, the waiting requests.
-    private static void Measure(PoolSaturationMonitor monitor, long used, long max, long pending)
+    private const string PendingRequests = "db.client.connection.npgsql.pending_requests";
+
+    private static readonly KeyValuePair<string, object?> Pool = new("db.client.connection.pool.name", "authdb-pool");
+
+    private (PoolSaturationMonitor Monitor, FakeLogger<PoolSaturationMonitor> Logger) Monitor()
     {
-        KeyValuePair<string, object?> pool = new("db.client.connection.pool.name", "authdb-pool");
-        monitor.Record("db.client.connection.count", used, [pool, new("db.client.connection.state", "used")]);
-        monitor.Record("db.client.connection.count", max - used, [pool, new("db.client.connection.state", "idle")]);
-        monitor.Record("db.client.connection.max", max, [pool]);
-        monitor.Record("db.client.connection.npgsql.pending_requests", pending, [pool]);
+        var logger = new FakeLogger<PoolSaturationMonitor>();
+        return (new PoolSaturationMonitor(Options.Create(new MonitoringOptions()), _metrics, _time, logger), logger);
+    }
+
+    private static string Warning(long used, long max, long waited, long timedOut) =>
+        $"Connection pool saturated: {used} of {max} connections in use, {waited} requests waited for a connection, {timedOut} timed out (pool authdb-pool)";
+
+    // What Npgsql's observable pool instruments report at a check, tagged as Npgsql tags them: idle and used counts, the maximum.
+    private static void Measure(PoolSaturationMonitor monitor, long used, long max)
+    {
+        monitor.Record("db.client.connection.count", used, [Pool, new("db.client.connection.state", "used")]);
+        monitor.Record("db.client.connection.count", max - used, [Pool, new("db.client.connection.state", "idle")]);
+        monitor.Record("db.client.connection.max", max, [Pool]);
     }
 }
