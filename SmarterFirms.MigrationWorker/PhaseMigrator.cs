@@ -188,6 +188,8 @@ internal sealed class PhaseMigrator(
 
             await lockSafe.MoveToAsync($"rollback {name}", previous, cancellationToken);
         }
+
+        await lockSafe.DropInvalidLeftoversAsync(cancellationToken);
     }
 
     private async Task<string> AppliedAsync() =>

@@ -16,9 +16,6 @@ namespace SmarterFirms.MigrationWorker.Migrations
             migrationBuilder.SquawkIgnore("prefer-text-field", "new columns and tables only: varchar(n) is the model's length limit, no existing column changes size");
             migrationBuilder.SquawkIgnore("prefer-bigint-over-int", "failed_sign_in_count is a counter reset on sign-in and capped by lockout");
             migrationBuilder.SquawkIgnore("prefer-robust-stmts", "VALIDATE CONSTRAINT runs outside the transaction on purpose (no write lock) and is idempotent");
-            // Both columns exist before this phase: the new index is ready before the transactional part starts.
-            migrationBuilder.CreateIndexConcurrently("ix_users_firm_id_role", "users", ["firm_id", "role"]);
-
             migrationBuilder.AlterDatabase()
                 .Annotation("Npgsql:Enum:access_level", "FULL_ACCESS,LIMITED_ACCESS,READ_ONLY")
                 .Annotation("Npgsql:Enum:association_status", "ACTIVE,PENDING,REVOKED")
@@ -306,6 +303,8 @@ namespace SmarterFirms.MigrationWorker.Migrations
                 check: $"user_id = {RowLevelSecurityMigrations.CurrentUser} AND firm_id = {RowLevelSecurityMigrations.CurrentFirm}");
 
             // The concurrent tail: after the transactional part has committed (the worker finishes it if interrupted).
+            // Nothing runs before the transactional part: a phase that fails there (its lock retries spent) leaves nothing behind.
+            migrationBuilder.CreateIndexConcurrently("ix_users_firm_id_role", "users", ["firm_id", "role"]);
             migrationBuilder.CreateIndexConcurrently("ix_users_type", "users", ["type"]);
             migrationBuilder.DropIndexConcurrently("ix_users_firm_id");
             migrationBuilder.ValidateConstraintConcurrently("ck_users_failed_sign_in_count", "users");

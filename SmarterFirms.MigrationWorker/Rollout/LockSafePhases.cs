@@ -149,6 +149,28 @@ internal sealed class LockSafePhases(AuthDbContext db, WorkerSteps steps, IOptio
         await db.Database.ExecuteSqlRawAsync(insert, cancellationToken);
     }
 
+    // After a rollback: a phase that failed in a leading CREATE INDEX CONCURRENTLY (e.g. its lock retries ran out) left an
+    // INVALID index on a phase it never recorded, so no down removes it. Dropped here under lock_timeout; if the lock is
+    // still held the next migrate drops it before its first phase.
+    public async Task DropInvalidLeftoversAsync(CancellationToken cancellationToken)
+    {
+        await db.Database.OpenConnectionAsync(cancellationToken);
+        try
+        {
+            await db.Database.ExecuteSqlAsync($"SELECT set_config('lock_timeout', {Milliseconds(options.Value.LockTimeout)}, false)", cancellationToken);
+            await DropInvalidIndexesAsync(cancellationToken);
+        }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.LockNotAvailable)
+        {
+            logger.LogWarning("An INVALID index left by the failed phase could not be dropped ({Message}); the next migrate drops it", ex.MessageText);
+        }
+        finally
+        {
+            await db.Database.ExecuteSqlRawAsync("RESET lock_timeout", CancellationToken.None);
+            await db.Database.CloseConnectionAsync();
+        }
+    }
+
     // An interrupted CREATE INDEX CONCURRENTLY leaves an INVALID index behind; the phase's IF NOT EXISTS would keep it.
     private async Task<List<string>> DropInvalidIndexesAsync(CancellationToken cancellationToken)
     {

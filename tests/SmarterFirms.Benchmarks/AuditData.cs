@@ -132,12 +132,12 @@ internal static class AuditData
     }
 
     // A firm admin of `firm` (user and session rows) and an access token for it, minted as the load's admins' are.
-    public static async Task<string> AdminTokenAsync(BenchmarkStack stack, NpgsqlConnection owner, HttpClient api, Guid firm)
+    public static async Task<string> AdminTokenAsync(BenchmarkStack stack, NpgsqlConnection owner, HttpClient api, Guid firm, string role = "ADMIN")
     {
         var (adminId, sessionId) = (Guid.NewGuid(), Guid.NewGuid());
         await ExecuteAsync(owner, $"""
             INSERT INTO users (id, email, name, firm_id, role, type, auth_method)
-            VALUES ('{adminId}', 'audit-admin-{adminId:N}@bench.example', 'Audit Admin', '{firm}', 'ADMIN', 'LAW_FIRM_USER', 'CLIO_SSO');
+            VALUES ('{adminId}', 'audit-admin-{adminId:N}@bench.example', 'Audit Admin', '{firm}', '{role}', 'LAW_FIRM_USER', 'CLIO_SSO');
             INSERT INTO user_sessions (id, user_id, auth_method, expires_at) VALUES ('{sessionId}', '{adminId}', 'CLIO_SSO', now() + interval '1 day');
             """);
         var issuer = System.Text.Json.JsonDocument.Parse(await api.GetStringAsync("/.well-known/openid-configuration")).RootElement.GetProperty("issuer").GetString()!;

@@ -44,6 +44,7 @@ internal static class AuditMode
         await AuditData.ExecuteAsync(owner, "TRUNCATE auth_log_seals, auth_logs");
         Report.Progress("1. insert throughput, hash trigger on and off");
         await AuditWrites.InsertFiguresAsync(stack, options, report);
+        await AuditWrites.ApiWriteFiguresAsync(stack, options, report);
         await AuditData.ExecuteAsync(owner, "TRUNCATE auth_logs");
 
         var newest = DateTimeOffset.UtcNow.AddMinutes(-10);

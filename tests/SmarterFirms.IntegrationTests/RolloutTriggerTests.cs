@@ -56,6 +56,13 @@ public sealed class RolloutTriggerTests(AppHostFixture fixture) : IAsyncLifetime
         Assert.Equal(("migrate", "baseline", "add_auth_logging"), ((string)run["command"]!, (string)run["from_phase"]!, (string)run["target_phase"]!));
         Assert.Equal(("rolled-back", "phase-failed", "baseline"), ((string)run["outcome"]!, (string)run["trigger"]!, (string)run["ended_phase"]!));
         Assert.NotNull(run["ended_at"]);
+
+        // Back where it started: the failed phase left no index of its own behind (none of its statements runs before
+        // its transaction), and a rollback to baseline verifies clean.
+        Assert.Equal(["ix_firms_clio_account_id", "ix_users_email", "ix_users_firm_id", "pk_firms", "pk_users"],
+            await Sql.LinesAsync(_db, "SELECT indexname FROM pg_indexes WHERE schemaname = 'public' AND tablename IN ('users', 'firms') ORDER BY 1"));
+        var rollback = await MigrationWorkerProcess.RunAsync(_db, "rollback", "--to", "baseline");
+        Assert.True(rollback.ExitCode == 0, rollback.ToString());
     }
 
     [Fact]
@@ -236,14 +243,18 @@ public sealed class RolloutTriggerTests(AppHostFixture fixture) : IAsyncLifetime
     [Fact]
     public async Task AnInvalidIndexLeftByAnInterruptedBuildIsDroppedAndRebuiltOnTheRerun()
     {
-        Assert.Equal(0, (await MigrationWorkerProcess.RunAsync(_db, "migrate", "--to", "baseline")).ExitCode);
+        Assert.Equal(0, (await MigrationWorkerProcess.RunAsync(_db, "migrate", "--to", "add_auth_enums_and_user_extensions")).ExitCode);
+        // A worker killed during phase 1's concurrent tail: the transactional part committed, the phase not yet recorded
+        // (EF records it after the tail), ix_users_type not built yet, and ix_users_firm_id_role's build cut half way
+        // (a unique build over duplicates fails as an interrupted CREATE INDEX CONCURRENTLY does: INVALID).
         await Sql.ExecuteAsync(_db, """
+            DELETE FROM "__EFMigrationsHistory" WHERE migration_id LIKE '%_add_auth_enums_and_user_extensions';
+            DROP INDEX ix_users_type; DROP INDEX ix_users_firm_id_role;
             INSERT INTO firms (id, name, clio_account_id) VALUES ('00000000-0000-0000-0000-000000000001', 'F', 1);
             INSERT INTO users (id, email, name, firm_id, role) VALUES
               (gen_random_uuid(), 'a@example.com', 'A', '00000000-0000-0000-0000-000000000001', 'OWNER'),
               (gen_random_uuid(), 'b@example.com', 'B', '00000000-0000-0000-0000-000000000001', 'OWNER');
             """);
-        // A unique build over duplicates fails half way, as an interrupted CREATE INDEX CONCURRENTLY does: INVALID.
         await Assert.ThrowsAsync<PostgresException>(() =>
             Sql.ExecuteAsync(_db, "CREATE UNIQUE INDEX CONCURRENTLY ix_users_firm_id_role ON users (firm_id, role)"));
         Assert.Equal(1L, await Sql.ScalarAsync<long>(_db, "SELECT count(*) FROM pg_index WHERE NOT indisvalid"));
@@ -252,6 +263,9 @@ public sealed class RolloutTriggerTests(AppHostFixture fixture) : IAsyncLifetime
 
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Contains("Dropping INVALID index ix_users_firm_id_role", result.StdErr);
+        Assert.Contains("Finishing the concurrent index statements of phase add_auth_enums_and_user_extensions", result.StdErr);
+        Assert.EndsWith("_add_auth_enums_and_user_extensions", await AppliedAsync());
+        Assert.Equal(1L, await Sql.ScalarAsync<long>(_db, "SELECT count(*) FROM pg_indexes WHERE indexname = 'ix_users_type'"));
         Assert.Equal(0L, await Sql.ScalarAsync<long>(_db, "SELECT count(*) FROM pg_index WHERE NOT indisvalid"));
         Assert.Equal("CREATE INDEX ix_users_firm_id_role ON public.users USING btree (firm_id, role)",
             await Sql.ScalarAsync<string>(_db, "SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_users_firm_id_role'"));
