@@ -17,76 +17,31 @@ public sealed class ChainVerifier(CheckpointKeyRing keys, AuditOptions options)
         var chainsByRef = heads.Keys.Where(k => k != AuditSeal.PlatformChain).ToDictionary(k => Convert.ToHexStringLower(AuditRowHash.Ref("firm", k)));
         var existingUsers = await RefsAsync(connection, "SELECT id FROM users", "user", cancellationToken);
         var existingFirms = await RefsAsync(connection, "SELECT id FROM firms", "firm", cancellationToken);
-        var findings = new List<AuditFinding>();
-        var (sealCount, rowCount) = (0, 0L);
-        foreach (var chainId in heads.Keys.Where(c => chainFilter is null || c == chainFilter).Order())
+        var chains = heads.Keys.Where(c => chainFilter is null || c == chainFilter).Order().ToList();
+
+        // Chains are independent: each worker takes the next on its own connection, and the findings come back in
+        // chain order, so the output is the same as one chain at a time.
+        var results = new ChainResult[chains.Count];
+        var next = -1;
+        async Task WorkAsync(NpgsqlConnection own)
         {
-            var seals = await SealsAsync(connection, chainId, cancellationToken);
-            var start = Anchor(seals, since, chainId, findings);
-            if (start < 0)
+            for (var i = Interlocked.Increment(ref next); i < chains.Count; i = Interlocked.Increment(ref next))
             {
-                continue;
-            }
-
-            var retainedFrom = seals.Where(s => s.Kind == "retention").Max(s => s.RetainedFrom);
-            for (var i = start; i < seals.Count; i++)
-            {
-                findings.AddRange(SealCheck.CheckSeal(seals[i], i > 0 ? seals[i - 1] : null, keys));
-            }
-
-            // The rows stream past the seals in (occurred_at, id) order: memory holds one seal's rows, not the chain's.
-            var from = start > 0 ? seals[start - 1].RangeTo : DateTimeOffset.MinValue;
-            await using var rows = RowsAsync(connection, chainId, chainsByRef, from, cancellationToken).GetAsyncEnumerator(cancellationToken);
-            var more = await rows.MoveNextAsync();
-            sealCount += seals.Count - start;
-            while (more && seals.Count > start && rows.Current.Row.OccurredAt < seals[start].RangeFrom)
-            {
-                findings.Add(new AuditFinding(AuditFinding.RowInserted, chainId, RowId: rows.Current.Row.Id, Detail: "a row older than the chain's first seal"));
-                rowCount++;
-                more = await rows.MoveNextAsync();
-            }
-
-            for (var i = start; i < seals.Count; i++)
-            {
-                var seal = seals[i];
-                var inRange = new List<(AuditRow Row, byte[] Hash)>();
-                while (more && rows.Current.Row.OccurredAt < seal.RangeTo)
-                {
-                    inRange.Add(rows.Current);
-                    more = await rows.MoveNextAsync();
-                }
-
-                rowCount += inRange.Count;
-
-                // Before the newest retention checkpoint the rows were purged on purpose: what is left there was put back.
-                var purged = retainedFrom is { } cutoff && seal.RangeTo <= cutoff;
-                findings.AddRange(purged
-                    ? inRange.Select(x => new AuditFinding(AuditFinding.RowInserted, chainId, Seq: seal.Seq, RowId: x.Row.Id, Detail: "a row in a purged range"))
-                    : SealCheck.CheckRows(seal, inRange));
-                findings.AddRange(inRange.Where(x => !RefsHold(x.Row, existingUsers, existingFirms)).Select(x =>
-                    new AuditFinding(AuditFinding.RowModified, chainId, Seq: seal.Seq, RowId: x.Row.Id, Detail: "an id differs from what was written")));
-                findings.AddRange(inRange.Where(x => !x.Hash.AsSpan().SequenceEqual(x.Row.StoredHash)).Select(x =>
-                    new AuditFinding(AuditFinding.RowModified, chainId, Seq: seal.Seq, RowId: x.Row.Id, Detail: "the row's stored hash was changed")));
-            }
-
-            var last = seals[^1];
-            var lateRows = new List<Guid>();
-            for (; more; more = await rows.MoveNextAsync())
-            {
-                rowCount++;
-                if (rows.Current.Row.OccurredAt < now - options.TailTolerance)
-                {
-                    lateRows.Add(rows.Current.Row.Id);
-                }
-            }
-
-            if (last.SealedAt < now - options.TailTolerance || lateRows.Count > 0)
-            {
-                findings.Add(new AuditFinding(AuditFinding.TailTruncated, chainId, LastGoodSeq: last.Seq,
-                    Rows: lateRows.Count > 0 ? lateRows : null,
-                    Detail: $"the newest seal is from {last.SealedAt:O}" + (lateRows.Count > 0 ? $"; {lateRows.Count} old rows are in no seal" : "")));
+                results[i] = await VerifyChainAsync(own, chains[i], since, now, chainsByRef, existingUsers, existingFirms, cancellationToken);
             }
         }
+
+        async Task CloneAndWorkAsync()
+        {
+            await using var own = connection.CloneWith(connection.ConnectionString); // keeps the password an open connection hides
+            await own.OpenAsync(cancellationToken);
+            await WorkAsync(own);
+        }
+
+        var workers = Math.Clamp(Environment.ProcessorCount, 1, Math.Max(1, chains.Count));
+        await Task.WhenAll(Enumerable.Range(0, workers).Select(w => w == 0 ? WorkAsync(connection) : CloneAndWorkAsync()));
+        var findings = results.SelectMany(r => r.Findings).ToList();
+        var (sealCount, rowCount) = (results.Sum(r => r.Seals), results.Sum(r => r.Rows));
 
         // One finding per changed row, however many rules it broke.
         var reordered = findings.Where(f => f.Kind == AuditFinding.Reordered).SelectMany(f => f.Rows ?? []).ToHashSet();
@@ -94,6 +49,84 @@ public sealed class ChainVerifier(CheckpointKeyRing keys, AuditOptions options)
             .Where(f => f.Kind != AuditFinding.RowModified || f.RowId is not { } id || !reordered.Contains(id))
             .DistinctBy(f => f.RowId is { } row && f.Kind == AuditFinding.RowModified ? (object)row : f).ToList();
         return new AuditVerification(distinct.Count == 0, distinct, heads.Count, sealCount, rowCount);
+    }
+
+    private sealed record ChainResult(List<AuditFinding> Findings, int Seals, long Rows);
+
+    private async Task<ChainResult> VerifyChainAsync(
+        NpgsqlConnection connection, Guid chainId, string? since, DateTimeOffset now, Dictionary<string, Guid> chainsByRef,
+        HashSet<string> existingUsers, HashSet<string> existingFirms, CancellationToken cancellationToken)
+    {
+        var findings = new List<AuditFinding>();
+        var (sealCount, rowCount) = (0, 0L);
+        var refs = new Dictionary<(string, Guid), byte[]>();
+        var seals = await SealsAsync(connection, chainId, cancellationToken);
+        var start = Anchor(seals, since, chainId, findings);
+        if (start < 0)
+        {
+            return new ChainResult(findings, 0, 0);
+        }
+
+        var retainedFrom = seals.Where(s => s.Kind == "retention").Max(s => s.RetainedFrom);
+        for (var i = start; i < seals.Count; i++)
+        {
+            findings.AddRange(SealCheck.CheckSeal(seals[i], i > 0 ? seals[i - 1] : null, keys));
+        }
+
+        // The rows stream past the seals in (occurred_at, id) order: memory holds one seal's rows, not the chain's.
+        var from = start > 0 ? seals[start - 1].RangeTo : DateTimeOffset.MinValue;
+        await using var rows = RowsAsync(connection, chainId, chainsByRef, from, cancellationToken).GetAsyncEnumerator(cancellationToken);
+        var more = await rows.MoveNextAsync();
+        sealCount += seals.Count - start;
+        while (more && seals.Count > start && rows.Current.Row.OccurredAt < seals[start].RangeFrom)
+        {
+            findings.Add(new AuditFinding(AuditFinding.RowInserted, chainId, RowId: rows.Current.Row.Id, Detail: "a row older than the chain's first seal"));
+            rowCount++;
+            more = await rows.MoveNextAsync();
+        }
+
+        for (var i = start; i < seals.Count; i++)
+        {
+            var seal = seals[i];
+            var inRange = new List<(AuditRow Row, byte[] Hash)>();
+            while (more && rows.Current.Row.OccurredAt < seal.RangeTo)
+            {
+                inRange.Add(rows.Current);
+                more = await rows.MoveNextAsync();
+            }
+
+            rowCount += inRange.Count;
+
+            // Before the newest retention checkpoint the rows were purged on purpose: what is left there was put back.
+            var purged = retainedFrom is { } cutoff && seal.RangeTo <= cutoff;
+            findings.AddRange(purged
+                ? inRange.Select(x => new AuditFinding(AuditFinding.RowInserted, chainId, Seq: seal.Seq, RowId: x.Row.Id, Detail: "a row in a purged range"))
+                : SealCheck.CheckRows(seal, inRange));
+            findings.AddRange(inRange.Where(x => !RefsHold(x.Row, existingUsers, existingFirms, refs)).Select(x =>
+                new AuditFinding(AuditFinding.RowModified, chainId, Seq: seal.Seq, RowId: x.Row.Id, Detail: "an id differs from what was written")));
+            findings.AddRange(inRange.Where(x => !x.Hash.AsSpan().SequenceEqual(x.Row.StoredHash)).Select(x =>
+                new AuditFinding(AuditFinding.RowModified, chainId, Seq: seal.Seq, RowId: x.Row.Id, Detail: "the row's stored hash was changed")));
+        }
+
+        var last = seals[^1];
+        var lateRows = new List<Guid>();
+        for (; more; more = await rows.MoveNextAsync())
+        {
+            rowCount++;
+            if (rows.Current.Row.OccurredAt < now - options.TailTolerance)
+            {
+                lateRows.Add(rows.Current.Row.Id);
+            }
+        }
+
+        if (last.SealedAt < now - options.TailTolerance || lateRows.Count > 0)
+        {
+            findings.Add(new AuditFinding(AuditFinding.TailTruncated, chainId, LastGoodSeq: last.Seq,
+                Rows: lateRows.Count > 0 ? lateRows : null,
+                Detail: $"the newest seal is from {last.SealedAt:O}" + (lateRows.Count > 0 ? $"; {lateRows.Count} old rows are in no seal" : "")));
+        }
+
+        return new ChainResult(findings, sealCount, rowCount);
     }
 
     // The index of the first seal to check: after the checkpoint named by `since`, which must exist unchanged.
@@ -122,13 +155,15 @@ public sealed class ChainVerifier(CheckpointKeyRing keys, AuditOptions options)
     }
 
     // A NULL id is accepted only where the row it named no longer exists (ON DELETE SET NULL).
-    private static bool RefsHold(AuditRow row, HashSet<string> users, HashSet<string> firms) =>
-        Holds(row.UserId, row.UserRef, "user", users) && Holds(row.ActorId, row.ActorRef, "user", users) && Holds(row.FirmId, row.FirmRef, "firm", firms);
+    // refs: each id's commitment computed once per chain, not three hashes per row.
+    private static bool RefsHold(AuditRow row, HashSet<string> users, HashSet<string> firms, Dictionary<(string, Guid), byte[]> refs) =>
+        Holds(row.UserId, row.UserRef, "user", users, refs) && Holds(row.ActorId, row.ActorRef, "user", users, refs)
+        && Holds(row.FirmId, row.FirmRef, "firm", firms, refs);
 
-    private static bool Holds(Guid? id, byte[]? reference, string kind, HashSet<string> existing) => (id, reference) switch
+    private static bool Holds(Guid? id, byte[]? reference, string kind, HashSet<string> existing, Dictionary<(string, Guid), byte[]> refs) => (id, reference) switch
     {
         (null, null) => true,
-        ({ } value, { } r) => AuditRowHash.Ref(kind, value).AsSpan().SequenceEqual(r),
+        ({ } value, { } r) => (refs.TryGetValue((kind, value), out var known) ? known : refs[(kind, value)] = AuditRowHash.Ref(kind, value)).AsSpan().SequenceEqual(r),
         (null, { } r) => !existing.Contains(Convert.ToHexStringLower(r)),
         _ => false,
     };
