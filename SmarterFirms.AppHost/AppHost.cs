@@ -1,9 +1,13 @@
 using SmarterFirms.AppHost.AuthApi;
 using SmarterFirms.AppHost.Clio;
+using SmarterFirms.AppHost.Health;
 using SmarterFirms.AppHost.MigrationWorker;
 using SmarterFirms.AppHost.Postgres;
 
 var builder = DistributedApplication.CreateBuilder(args);
+
+// Stopping the AppHost stops its resources; their health checks then report their last result instead of stack traces.
+builder.WithoutProbesWhileStopping();
 
 // `postgres` (server) and `authdb` (database), from Postgres:Mode: auto | local | container | external.
 // Passwords are generated secret parameters, kept in this project's user secrets; never committed.
