@@ -5,7 +5,7 @@ using SmarterFirms.MigrationWorker.Rollout;
 
 namespace SmarterFirms.UnitTests;
 
-// The performance trigger skips a hot statement whose columns a phase has not added yet; at the latest phase it must skip none.
+// Before the latest phase the performance trigger skips a hot statement whose alias.column references a phase has not added yet.
 public sealed class HotStatementColumnsTests
 {
     [Fact]
