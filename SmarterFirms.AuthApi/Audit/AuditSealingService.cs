@@ -52,7 +52,7 @@ internal sealed class AuditSealingService(
                     }
                     catch (Exception ex) when (ex is not OperationCanceledException && connection.FullState == System.Data.ConnectionState.Open)
                     {
-                        // A failed pass keeps leadership: nothing was written, the next pass tries again.
+                        // A failed pass keeps leadership and the slices it committed; the next pass resumes after them.
                         logger.LogError(ex, "Audit seal pass failed; retrying next interval");
                     }
                 }

@@ -38,14 +38,15 @@ public static class HotPath
             };
             await command.PrepareAsync(cancellationToken);
             await using var reader = await command.ExecuteReaderAsync(System.Data.CommandBehavior.SingleRow, cancellationToken);
-            if (!await reader.ReadAsync(cancellationToken))
+            // A type this build does not know fails closed, as an ended session does.
+            if (!await reader.ReadAsync(cancellationToken) || !Codes.TryParse<UserType>(reader.GetString(0), out var type))
             {
                 return null;
             }
 
             return new Caller(
                 userId,
-                reader.GetString(0) == "CONSULTANT" ? UserType.Consultant : UserType.LawFirmUser,
+                type,
                 reader.IsDBNull(1) ? null : reader.GetGuid(1),
                 reader.IsDBNull(2) ? null : Codes.TryParse<FirmRole>(reader.GetString(2), out var role) ? role : null);
         }

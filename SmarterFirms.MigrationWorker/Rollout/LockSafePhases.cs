@@ -62,17 +62,8 @@ internal sealed class LockSafePhases(AuthDbContext db, WorkerSteps steps, IOptio
 
     private async Task MoveOnceAsync(string migrationId, CancellationToken cancellationToken)
     {
-        var rollout = options.Value;
-        var clientTimeout = db.Database.GetCommandTimeout();
-        // The server's statement_timeout decides how long a phase statement may run, not the client's default 30 s.
-        db.Database.SetCommandTimeout(rollout.ClientCommandTimeout);
-        await db.Database.OpenConnectionAsync(cancellationToken);
-        try
+        await WithPhaseSettingsAsync(async () =>
         {
-            // Session settings on the connection EF migrates on; reset below so a pooled connection never keeps them.
-            await db.Database.ExecuteSqlAsync(
-                $"SELECT set_config('lock_timeout', {Milliseconds(rollout.LockTimeout)}, false), set_config('statement_timeout', {Milliseconds(rollout.StatementTimeout)}, false), set_config('max_parallel_maintenance_workers', {rollout.MaintenanceWorkers.ToString(System.Globalization.CultureInfo.InvariantCulture)}, false)",
-                cancellationToken);
             var dropped = await DropInvalidIndexesAsync(cancellationToken);
             var applied = await MigrationHistory.CurrentAsync(db, cancellationToken);
             var tail = ConcurrentTail(migrationId);
@@ -96,6 +87,24 @@ internal sealed class LockSafePhases(AuthDbContext db, WorkerSteps steps, IOptio
                 logger.LogWarning("Phase {Phase} committed, its concurrent index statement failed: {Statement}", Phases.NameOf(migrationId), failed.Trim());
                 throw;
             }
+        }, cancellationToken);
+    }
+
+    // Runs body on one open connection under the phase settings (lock_timeout, statement_timeout, index build workers),
+    // reset afterwards so a pooled connection never keeps them.
+    private async Task WithPhaseSettingsAsync(Func<Task> body, CancellationToken cancellationToken)
+    {
+        var rollout = options.Value;
+        var clientTimeout = db.Database.GetCommandTimeout();
+        // The server's statement_timeout decides how long a phase statement may run, not the client's default 30 s.
+        db.Database.SetCommandTimeout(rollout.ClientCommandTimeout);
+        await db.Database.OpenConnectionAsync(cancellationToken);
+        try
+        {
+            await db.Database.ExecuteSqlAsync(
+                $"SELECT set_config('lock_timeout', {Milliseconds(rollout.LockTimeout)}, false), set_config('statement_timeout', {Milliseconds(rollout.StatementTimeout)}, false), set_config('max_parallel_maintenance_workers', {rollout.MaintenanceWorkers.ToString(System.Globalization.CultureInfo.InvariantCulture)}, false)",
+                cancellationToken);
+            await body();
         }
         finally
         {
@@ -154,20 +163,13 @@ internal sealed class LockSafePhases(AuthDbContext db, WorkerSteps steps, IOptio
     // still held the next migrate drops it before its first phase.
     public async Task DropInvalidLeftoversAsync(CancellationToken cancellationToken)
     {
-        await db.Database.OpenConnectionAsync(cancellationToken);
         try
         {
-            await db.Database.ExecuteSqlAsync($"SELECT set_config('lock_timeout', {Milliseconds(options.Value.LockTimeout)}, false)", cancellationToken);
-            await DropInvalidIndexesAsync(cancellationToken);
+            await WithPhaseSettingsAsync(() => DropInvalidIndexesAsync(cancellationToken), cancellationToken);
         }
         catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.LockNotAvailable)
         {
             logger.LogWarning("An INVALID index left by the failed phase could not be dropped ({Message}); the next migrate drops it", ex.MessageText);
-        }
-        finally
-        {
-            await db.Database.ExecuteSqlRawAsync("RESET lock_timeout", CancellationToken.None);
-            await db.Database.CloseConnectionAsync();
         }
     }
 

@@ -71,10 +71,7 @@ public sealed class DatabaseAlertTests : IDisposable
         Measure(monitor, used: 9, max: 10);
         monitor.Check();
 
-        var warning = Assert.Single(logger.Collector.GetSnapshot(), r => r.Level == LogLevel.Warning);
-        Assert.Equal(Warning(9, 10, waited: 0, timedOut: 0), warning.Message);
-        var alert = Assert.Single(_alerts.GetMeasurementSnapshot());
-        Assert.Equal("pool_saturation", alert.Tags["alert"]);
+        AssertOneSaturationAlert(logger, Warning(9, 10, waited: 0, timedOut: 0));
     }
 
     // Npgsql's pending_requests goes +1 when a request finds the pool full and -1 when it gets a connection: a wait that
@@ -91,10 +88,7 @@ public sealed class DatabaseAlertTests : IDisposable
         Measure(monitor, used: 3, max: 10);
         monitor.Check();
 
-        var warning = Assert.Single(logger.Collector.GetSnapshot(), r => r.Level == LogLevel.Warning);
-        Assert.Equal(Warning(3, 10, waited: 1, timedOut: 0), warning.Message);
-        var alert = Assert.Single(_alerts.GetMeasurementSnapshot());
-        Assert.Equal("pool_saturation", alert.Tags["alert"]);
+        AssertOneSaturationAlert(logger, Warning(3, 10, waited: 1, timedOut: 0));
     }
 
     // A wait that spans checks is reported by each interval it falls in, and by none after it ends.
@@ -128,8 +122,7 @@ public sealed class DatabaseAlertTests : IDisposable
         Measure(monitor, used: 2, max: 10);
         monitor.Check();
 
-        var warning = Assert.Single(logger.Collector.GetSnapshot(), r => r.Level == LogLevel.Warning);
-        Assert.Equal(Warning(2, 10, waited: 1, timedOut: 1), warning.Message);
+        AssertOneSaturationAlert(logger, Warning(2, 10, waited: 1, timedOut: 1));
     }
 
     [Fact]
@@ -164,6 +157,14 @@ public sealed class DatabaseAlertTests : IDisposable
     {
         var logger = new FakeLogger<PoolSaturationMonitor>();
         return (new PoolSaturationMonitor(Options.Create(new MonitoringOptions()), _metrics, _time, logger), logger);
+    }
+
+    private void AssertOneSaturationAlert(FakeLogger<PoolSaturationMonitor> logger, string message)
+    {
+        var warning = Assert.Single(logger.Collector.GetSnapshot(), r => r.Level == LogLevel.Warning);
+        Assert.Equal(message, warning.Message);
+        var alert = Assert.Single(_alerts.GetMeasurementSnapshot());
+        Assert.Equal("pool_saturation", alert.Tags["alert"]);
     }
 
     private static string Warning(long used, long max, long waited, long timedOut) =>
