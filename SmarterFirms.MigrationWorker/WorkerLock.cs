@@ -46,20 +46,34 @@ internal sealed class WorkerLock(IConfiguration configuration, ILogger<WorkerLoc
 
     private async Task EnsureDatabaseAsync(AuthDbContext db, CancellationToken cancellationToken)
     {
-        var creator = db.GetService<IRelationalDatabaseCreator>();
-        if (await creator.ExistsAsync(cancellationToken))
+        if (await ExistsAsync(cancellationToken))
         {
             return;
         }
 
         try
         {
-            await creator.CreateAsync(cancellationToken);
+            await db.GetService<IRelationalDatabaseCreator>().CreateAsync(cancellationToken);
             logger.LogInformation("Created database {Database}", db.Database.GetDbConnection().Database);
         }
         catch (PostgresException ex) when (ex.SqlState is PostgresErrorCodes.DuplicateDatabase or PostgresErrorCodes.UniqueViolation)
         {
             // Another worker created it a moment ago.
         }
+    }
+
+    // Asked of the catalog on the maintenance database (where CreateAsync connects too): EF's ExistsAsync opens the
+    // missing database and catches 3D000, which leaves a failed connection span in every first run's trace.
+    private async Task<bool> ExistsAsync(CancellationToken cancellationToken)
+    {
+        var builder = new NpgsqlConnectionStringBuilder(configuration.GetConnectionString(AuthDatabase.ConnectionName));
+        var database = builder.Database;
+        builder.Database = "postgres";
+        builder.Pooling = false;
+        await using var connection = new NpgsqlConnection(builder.ConnectionString);
+        await connection.OpenAsync(cancellationToken);
+        await using var exists = new NpgsqlCommand("SELECT EXISTS (SELECT 1 FROM pg_database WHERE datname = @name)", connection);
+        exists.Parameters.AddWithValue("name", database ?? "");
+        return await exists.ExecuteScalarAsync(cancellationToken) is true;
     }
 }

@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
 using Npgsql;
 using SmarterFirms.Data;
 using SmarterFirms.Data.Tenancy;
@@ -8,9 +10,10 @@ namespace SmarterFirms.MigrationWorker.Security;
 // transaction that is always rolled back, it creates two firms and a row of firm B in every firm-scoped table, then
 // with firm A's settings (and as a consultant of no firm, and with nothing set) counts every row of another firm it
 // can see, and tries to insert, update and delete rows for firm B. Rows of real firms count as much as the probe's.
-internal sealed class IsolationProbe(SecurityContext context)
+internal sealed partial class IsolationProbe(SecurityContext context)
 {
     private const string Role = AuthDatabase.AppRole;
+    private const string AttemptSetting = "smarterfirms.probe_attempt";
 
     // One row of firm B per firm-scoped table: how to create it (with B's settings), find it, and write for B from elsewhere.
     private static readonly IReadOnlyList<TableProbe> Probes =
@@ -179,26 +182,39 @@ internal sealed class IsolationProbe(SecurityContext context)
             ("user", user is null ? "" : _ids[user].ToString()!), ("firm", firm is null ? "" : _ids[firm].ToString()!));
 
     // Rows affected, or null when the statement was refused (privilege or row-level security); unless kept, nothing
-    // it did survives.
+    // it did survives. The refusal is caught on the server, in a PL/pgSQL exception block (a savepoint of its own), so
+    // the expected refusal is a statement that succeeds rather than an error span in every migrate's trace.
     private async Task<int?> AttemptAsync(string sql, bool keep = false)
     {
         await _transaction.SaveAsync("attempt", context.CancellationToken);
-        try
-        {
-            var rows = await ExecuteAsync(sql);
-            if (!keep)
-            {
-                await _transaction.RollbackAsync("attempt", context.CancellationToken);
-            }
-
-            return rows;
-        }
-        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.InsufficientPrivilege)
+        await ExecuteAsync($"""
+            DO $attempt$
+            DECLARE affected bigint;
+            BEGIN
+                EXECUTE $statement${Inline(sql)}$statement$;
+                GET DIAGNOSTICS affected = ROW_COUNT;
+                PERFORM set_config('{AttemptSetting}', affected::text, true);
+            EXCEPTION WHEN insufficient_privilege THEN
+                PERFORM set_config('{AttemptSetting}', 'refused', true);
+            END
+            $attempt$
+            """);
+        await using var read = Command($"SELECT current_setting('{AttemptSetting}')");
+        var outcome = (string)(await read.ExecuteScalarAsync(context.CancellationToken))!;
+        if (!keep || outcome == "refused")
         {
             await _transaction.RollbackAsync("attempt", context.CancellationToken);
-            return null;
         }
+
+        return outcome == "refused" ? null : int.Parse(outcome, CultureInfo.InvariantCulture);
     }
+
+    // A DO block takes no parameters: the probe's own ids (uuids and numbers it generated) go in as literals.
+    private string Inline(string sql) =>
+        Parameter().Replace(sql, m => _ids.TryGetValue(m.Groups[1].Value, out var value) ? $"'{value}'" : m.Value);
+
+    [GeneratedRegex(@"@([a-z0-9]+)\b")]
+    private static partial Regex Parameter();
 
     private async Task<long> CountAsync(string sql)
     {
