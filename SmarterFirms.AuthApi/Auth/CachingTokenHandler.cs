@@ -1,4 +1,6 @@
 using System.Security.Claims;
+using System.Security.Cryptography;
+using System.Text;
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
@@ -19,7 +21,8 @@ internal sealed class CachingTokenHandler : JsonWebTokenHandler, IDisposable
     public override async Task<TokenValidationResult> ValidateTokenAsync(string token, TokenValidationParameters validationParameters)
     {
         ArgumentNullException.ThrowIfNull(validationParameters);
-        if (_validated.TryGetValue(token, out ValidatedToken? known) && known is not null)
+        var key = TokenKey.Of(token);
+        if (key is not null && _validated.TryGetValue(key, out ValidatedToken? known) && known is not null)
         {
             // A fresh identity per request: handlers may add claims to theirs.
             return new TokenValidationResult
@@ -33,10 +36,10 @@ internal sealed class CachingTokenHandler : JsonWebTokenHandler, IDisposable
         }
 
         var result = await base.ValidateTokenAsync(token, validationParameters);
-        if (result.IsValid && result.SecurityToken is JsonWebToken { ValidTo: var validTo } jwt && validTo > DateTime.MinValue)
+        if (key is not null && result.IsValid && result.SecurityToken is JsonWebToken { ValidTo: var validTo } jwt && validTo > DateTime.MinValue)
         {
             // Valid until exactly when the validator itself would stop accepting it.
-            _validated.Set(token, new ValidatedToken(jwt, result), new MemoryCacheEntryOptions
+            _validated.Set(key, new ValidatedToken(jwt, result), new MemoryCacheEntryOptions
             {
                 AbsoluteExpiration = new DateTimeOffset(DateTime.SpecifyKind(validTo, DateTimeKind.Utc)) + validationParameters.ClockSkew,
                 Size = 1,
@@ -47,6 +50,27 @@ internal sealed class CachingTokenHandler : JsonWebTokenHandler, IDisposable
     }
 
     public void Dispose() => _validated.Dispose();
+
+    // The SHA-256 of the whole token, not the token (~1.4 KB as a string): finding another token with the same key would
+    // take a second preimage. Null (not cached) for a token too long to hash on the stack or not ASCII, as no token of ours is.
+    private readonly record struct TokenKey(UInt128 High, UInt128 Low)
+    {
+        public static TokenKey? Of(string token)
+        {
+            if (token.Length > 4096 || !Ascii.IsValid(token))
+            {
+                return null;
+            }
+
+            Span<byte> bytes = stackalloc byte[token.Length];
+            Encoding.ASCII.GetBytes(token, bytes);
+            Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+            SHA256.HashData(bytes, hash);
+            return new TokenKey(
+                System.Buffers.Binary.BinaryPrimitives.ReadUInt128LittleEndian(hash),
+                System.Buffers.Binary.BinaryPrimitives.ReadUInt128LittleEndian(hash[16..]));
+        }
+    }
 
     // What a cache hit needs, and no more: the claims as plain type/value pairs and the token's facts. The whole
     // validation result (parsed header and payload, a copy of the validation parameters, two claim sets) was ~9 KB a
