@@ -1,13 +1,8 @@
-using System.IO.Compression;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.RegularExpressions;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Caching.Memory;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using SmarterFirms.Data.Encryption;
@@ -95,14 +90,9 @@ public sealed class ClioSsoRefreshMetricsTests(AppHostFixture fixture) : IAsyncL
 
     // Receives OTLP/HTTP metric exports. Protobuf keeps names and string attributes as plain UTF-8, so seeing a metric
     // and its outcome tag needs no decoder.
-    private sealed class OtlpSink : IAsyncDisposable
+    private sealed class OtlpSink : OtlpReceiver
     {
-        private readonly WebApplication _app;
         private readonly List<string> _bodies = [];
-
-        private OtlpSink(WebApplication app) => _app = app;
-
-        public Uri Address => new(_app.Urls.First());
 
         public int Exports
         {
@@ -111,14 +101,8 @@ public sealed class ClioSsoRefreshMetricsTests(AppHostFixture fixture) : IAsyncL
 
         public static async Task<OtlpSink> StartAsync()
         {
-            var builder = WebApplication.CreateSlimBuilder();
-            builder.WebHost.UseUrls("http://127.0.0.1:0");
-            builder.Logging.ClearProviders();
-            var app = builder.Build();
-            var sink = new OtlpSink(app);
-            app.MapPost("/v1/metrics", sink.ReceiveAsync);
-            app.MapPost("/v1/{signal}", () => Results.Ok());
-            await app.StartAsync(Ct);
+            var sink = new OtlpSink();
+            await sink.ListenAsync("metrics", Ct);
             return sink;
         }
 
@@ -127,31 +111,20 @@ public sealed class ClioSsoRefreshMetricsTests(AppHostFixture fixture) : IAsyncL
 
         public bool Saw(string text) => Saw(new Regex(Regex.Escape(text)));
 
+        protected override void Receive(byte[] body)
+        {
+            lock (_bodies)
+            {
+                _bodies.Add(Encoding.Latin1.GetString(body));
+            }
+        }
+
         private bool Saw(Regex pattern)
         {
             lock (_bodies)
             {
                 return _bodies.Any(pattern.IsMatch);
             }
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            await _app.StopAsync();
-            await _app.DisposeAsync();
-        }
-
-        private async Task<IResult> ReceiveAsync(HttpRequest request)
-        {
-            using var buffer = new MemoryStream();
-            var body = request.Headers.ContentEncoding == "gzip" ? new GZipStream(request.Body, CompressionMode.Decompress) : request.Body;
-            await body.CopyToAsync(buffer);
-            lock (_bodies)
-            {
-                _bodies.Add(Encoding.Latin1.GetString(buffer.ToArray()));
-            }
-
-            return Results.Ok();
         }
     }
 }

@@ -1,9 +1,4 @@
-using System.IO.Compression;
 using Google.Protobuf;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
 
 namespace SmarterFirms.IntegrationTests.Infrastructure;
 
@@ -23,14 +18,9 @@ public sealed record ExportedSpan(string Scope, string Name, int StatusCode, str
 
 // Receives OTLP/HTTP protobuf trace exports from a process under test, the way the Aspire dashboard does.
 // The OTLP proto types ship in no package on this feed; the few fields read here are walked with Google.Protobuf's reader.
-public sealed class OtlpTraceSink : IAsyncDisposable
+public sealed class OtlpTraceSink : OtlpReceiver
 {
-    private readonly WebApplication _app;
     private readonly List<ExportedSpan> _spans = [];
-
-    private OtlpTraceSink(WebApplication app) => _app = app;
-
-    public Uri Address => new(_app.Urls.First());
 
     public IReadOnlyList<ExportedSpan> Spans
     {
@@ -46,31 +36,16 @@ public sealed class OtlpTraceSink : IAsyncDisposable
 
     public static async Task<OtlpTraceSink> StartAsync(CancellationToken cancellationToken)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        builder.Logging.ClearProviders();
-        var app = builder.Build();
-        var sink = new OtlpTraceSink(app);
-        app.MapPost("/v1/traces", sink.ReceiveAsync);
-        app.MapPost("/v1/{signal}", () => Results.Ok());
-        await app.StartAsync(cancellationToken);
+        var sink = new OtlpTraceSink();
+        await sink.ListenAsync("traces", cancellationToken);
         return sink;
     }
 
-    public async ValueTask DisposeAsync()
+    protected override void Receive(byte[] body)
     {
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-    }
-
-    private async Task<IResult> ReceiveAsync(HttpRequest request)
-    {
-        using var buffer = new MemoryStream();
-        var body = request.Headers.ContentEncoding == "gzip" ? new GZipStream(request.Body, CompressionMode.Decompress) : request.Body;
-        await body.CopyToAsync(buffer);
         var spans = new List<ExportedSpan>();
         // ExportTraceServiceRequest.resource_spans(1) > ResourceSpans.scope_spans(2) > ScopeSpans.scope(1), spans(2).
-        foreach (var resourceSpans in Fields(ByteString.CopyFrom(buffer.ToArray()), 1))
+        foreach (var resourceSpans in Fields(ByteString.CopyFrom(body), 1))
         {
             foreach (var scopeSpans in Fields(resourceSpans, 2))
             {
@@ -83,8 +58,6 @@ public sealed class OtlpTraceSink : IAsyncDisposable
         {
             _spans.AddRange(spans);
         }
-
-        return Results.Ok();
     }
 
     // Span: name(5), attributes(9), events(11) with name(2), status(15) with message(2) and code(3).
