@@ -7,6 +7,7 @@ using SmarterFirms.AuthApi.Access;
 using SmarterFirms.AuthApi.Auth;
 using SmarterFirms.Data;
 using SmarterFirms.Data.Entities;
+using SmarterFirms.Data.Tenancy;
 
 namespace SmarterFirms.AuthApi.Audit;
 
@@ -38,9 +39,16 @@ public static class AuditLogApi
         return me;
     }
 
+    // The whole firm's page (no user or type filter) walks ix_auth_logs_firm_id_occurred_at newest first and stops at
+    // the page: TenantSettingsInterceptor.OrderedScanTag. A user or type filter keeps the planner's own choice, where
+    // the user or event-type index can be the better way in.
     private static Task<Results<Ok<AuthLogPage>, ValidationProblem>> FirmTrailAsync(
-        Guid firmId, [AsParameters] AuthLogQuery query, AuthDbContext db, CancellationToken cancellationToken) =>
-        PageAsync(db.AuthLogs.Where(l => l.FirmId == firmId), query, query.UserId, cancellationToken);
+        Guid firmId, [AsParameters] AuthLogQuery query, AuthDbContext db, CancellationToken cancellationToken)
+    {
+        var trail = db.AuthLogs.Where(l => l.FirmId == firmId);
+        return PageAsync(query.UserId is null && query.Type is null ? trail.TagWith(TenantSettingsInterceptor.OrderedScanTag) : trail,
+            query, query.UserId, cancellationToken);
+    }
 
     private static Task<Results<Ok<AuthLogPage>, ValidationProblem>> OwnTrailAsync(
         [AsParameters] AuthLogQuery query, HttpContext http, AuthDbContext db, CancellationToken cancellationToken)

@@ -11,9 +11,11 @@ internal sealed record HotStatementSample(
 
 // One statement the API sends on a hot path, exactly as it sends it (EF Core's SQL or the raw SQL, with $n
 // parameters, a value or an NpgsqlParameter where the API types it), the tenant settings it runs under, and the most rows its plan may estimate.
+// OrderedScan: the API sends it tagged TenantSettingsInterceptor.OrderedScanTag, so it plans with bitmap scans off.
 internal sealed record HotStatement(
     string Name,
     string Sql,
     Func<HotStatementSample, object[]> Parameters,
     Func<HotStatementSample, (Guid? UserId, Guid? FirmId)> Tenant,
-    double MaxEstimatedRows);
+    double MaxEstimatedRows,
+    bool OrderedScan = false);

@@ -44,7 +44,7 @@ internal sealed class HotStatementProbe(string ownerConnectionString)
         var reports = new List<PlanReport>();
         foreach (var statement in statements ?? HotStatementCatalog.All)
         {
-            await using var transaction = await BeginAsAppAsync(connection, statement.Tenant(sample), cancellationToken);
+            await using var transaction = await BeginAsAppAsync(connection, statement, sample, cancellationToken);
             await using var explain = Command(connection, transaction, "EXPLAIN (FORMAT JSON) " + statement.Sql, statement.Parameters(sample));
             var json = (string)(await explain.ExecuteScalarAsync(cancellationToken))!;
             await transaction.RollbackAsync(cancellationToken);
@@ -64,7 +64,7 @@ internal sealed class HotStatementProbe(string ownerConnectionString)
             var times = new List<TimeSpan>(runs);
             for (var run = 0; run < runs; run++)
             {
-                await using var transaction = await BeginAsAppAsync(connection, statement.Tenant(sample), cancellationToken);
+                await using var transaction = await BeginAsAppAsync(connection, statement, sample, cancellationToken);
                 await using var command = Command(connection, transaction, statement.Sql, statement.Parameters(sample));
                 var started = Stopwatch.GetTimestamp();
                 await using (var reader = await command.ExecuteReaderAsync(cancellationToken))
@@ -87,8 +87,10 @@ internal sealed class HotStatementProbe(string ownerConnectionString)
 
     private static TimeSpan Percentile(List<TimeSpan> sorted, double p) => sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];
 
-    private static async Task<NpgsqlTransaction> BeginAsAppAsync(NpgsqlConnection connection, (Guid? UserId, Guid? FirmId) tenant, CancellationToken cancellationToken)
+    private static async Task<NpgsqlTransaction> BeginAsAppAsync(
+        NpgsqlConnection connection, HotStatement statement, HotStatementSample sample, CancellationToken cancellationToken)
     {
+        var tenant = statement.Tenant(sample);
         var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await using (var role = Command(connection, transaction, $"SET LOCAL ROLE {AuthDatabase.AppRole}", []))
         {
@@ -96,8 +98,8 @@ internal sealed class HotStatementProbe(string ownerConnectionString)
         }
 
         await using var settings = Command(connection, transaction,
-            $"SELECT set_config('{TenantSettings.UserId}', $1, true), set_config('{TenantSettings.FirmId}', $2, true)",
-            [tenant.UserId?.ToString() ?? "", tenant.FirmId?.ToString() ?? ""]);
+            $"SELECT set_config('{TenantSettings.UserId}', $1, true), set_config('{TenantSettings.FirmId}', $2, true), set_config('enable_bitmapscan', $3, true)",
+            [tenant.UserId?.ToString() ?? "", tenant.FirmId?.ToString() ?? "", statement.OrderedScan ? "off" : "on"]);
         await settings.ExecuteNonQueryAsync(cancellationToken);
         return transaction;
     }

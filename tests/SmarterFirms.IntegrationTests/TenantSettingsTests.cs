@@ -94,6 +94,39 @@ public sealed class TenantSettingsTests(AppHostFixture fixture)
         Assert.DoesNotContain("set_config", nobodyStatements[^1], StringComparison.Ordinal);
     }
 
+    // The firm trail page's planner setting (AuditLogApi, TenantSettingsInterceptor.OrderedScanTag) rides in the tenant's
+    // statement of the tagged query's batch and ends with it: the next query on the same connection plans as usual.
+    [Fact]
+    public async Task AQueryTaggedForAnOrderedScanPlansWithoutBitmapScansInItsOwnBatchOnly()
+    {
+        var connection = new Npgsql.NpgsqlConnectionStringBuilder(fixture.AppConnectionString) { MaxPoolSize = 1 };
+        var (host, tenant, spans) = await StartDataLayerAsync(connection.ConnectionString);
+        using var _ = host;
+        var ct = TestContext.Current.CancellationToken;
+        await using var scope = host.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<AuthDbContext>();
+        tenant.UserId = HarborValeAdmin;
+        tenant.FirmId = HarborVale;
+        Task<object?> ScalarAsync(string sql) => db.GetService<IRelationalCommandBuilderFactory>().Create().Append(sql).Build()
+            .ExecuteScalarAsync(new RelationalCommandParameterObject(db.GetService<IRelationalConnection>(), null, null, db, db.GetService<Microsoft.EntityFrameworkCore.Diagnostics.IRelationalCommandDiagnosticsLogger>()), ct);
+
+        var tagged = await ScalarAsync($"-- {TenantSettingsInterceptor.OrderedScanTag}\nSELECT current_setting('enable_bitmapscan')");
+        var next = await ScalarAsync("SELECT current_setting('enable_bitmapscan')");
+        Statements(host, spans);
+        var page = await db.AuthLogs.TagWith(TenantSettingsInterceptor.OrderedScanTag).Where(l => l.FirmId == HarborVale)
+            .OrderByDescending(l => l.OccurredAt).ThenByDescending(l => l.Id).Take(5).Select(l => l.Id).ToListAsync(ct);
+        var plain = await db.AuthLogs.Where(l => l.FirmId == HarborVale)
+            .OrderByDescending(l => l.OccurredAt).ThenByDescending(l => l.Id).Take(5).Select(l => l.Id).ToListAsync(ct);
+        var statements = Statements(host, spans);
+
+        Assert.Equal(("off", "on"), (tagged, next));
+        Assert.NotEmpty(plain);
+        Assert.Equal(plain, page);
+        Assert.Equal(2, statements.Count);
+        Assert.StartsWith("SELECT set_config('app.user_id', @__app_user_id, true), set_config('app.firm_id', @__app_firm_id, true), set_config('enable_bitmapscan', 'off', true);", statements[0], StringComparison.Ordinal);
+        Assert.DoesNotContain("enable_bitmapscan", statements[1], StringComparison.Ordinal);
+    }
+
     // The API's pool skips the reset on return (HttpApiExtensions.AddApiDatabase): safe only because every setting
     // is transaction-local. One physical connection here, so the second query runs where the first one set them.
     [Fact]
