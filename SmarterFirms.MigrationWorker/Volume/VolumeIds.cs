@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using SmarterFirms.Data;
 
 namespace SmarterFirms.MigrationWorker.Volume;
 
@@ -28,16 +27,4 @@ internal static class VolumeIds
         x = (x ^ (x >> 27)) * 0x94D0_49BB_1331_11EBUL;
         return x ^ (x >> 31);
     }
-}
-
-// Resource × action pairs; association a holds k pairs starting at a's offset with a stride coprime to their count.
-internal static class PermissionShape
-{
-    public static readonly IReadOnlyList<(string Resource, string Action)> Combinations =
-        [.. PermissionVocabulary.Resources.SelectMany(r => PermissionVocabulary.Actions.Select(a => (r, a)))];
-
-    private const int Stride = 3; // coprime with 7 × 5
-
-    public static (string Resource, string Action) Of(long association, int k) =>
-        Combinations[(int)((association % Combinations.Count + (long)k * Stride) % Combinations.Count)];
 }

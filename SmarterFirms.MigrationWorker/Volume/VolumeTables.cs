@@ -10,40 +10,37 @@ namespace SmarterFirms.MigrationWorker.Volume;
 internal sealed record VolumeTable(string Name, string Columns, byte IdTag, long Rows, Action<NpgsqlBinaryImporter, long> Write);
 
 // The data set (DESIGN §7): firms, law-firm users and consultants, profiles, associations, permissions and audit
-// rows, each row a pure function of its index. Law-firm user u belongs to firm u / per-firm (the first is its owner,
-// the second an admin); association a belongs to firm a / per-firm and to a consultant unique within that firm.
+// rows, each row a pure function of its index as VolumeShape defines it (the first law-firm user of a firm is its
+// owner, the second an admin).
 internal sealed class VolumeTables(VolumeOptions options)
 {
-    // Fixed, like the ids: every run writes the same rows.
-    private static readonly DateTimeOffset Anchor = new(2026, 11, 1, 0, 0, 0, TimeSpan.Zero);
+    private static readonly DateTimeOffset Anchor = VolumeShape.Anchor;
     private static readonly AuthEventType[] Events = Enum.GetValues<AuthEventType>();
-
-    private long LawFirmUsers => (long)options.Firms * options.LawFirmUsersPerFirm;
+    private readonly VolumeShape _shape = new(options);
 
     public IEnumerable<VolumeTable> All(string passwordHash)
     {
         var usersPerFirm = options.LawFirmUsersPerFirm;
-        var associationsPerFirm = options.AssociationsPerFirm;
-        var permissionsPerAssociation = options.PermissionsPerAssociation;
         var logsPerFirm = options.AuthLogsPerFirm;
+        var lawFirmUsers = _shape.LawFirmUsers;
 
         yield return new("firms", "id, name, clio_account_id", VolumeIds.Firm, options.Firms, (w, f) =>
         {
-            w.Write(VolumeIds.Of(VolumeIds.Firm, f), NpgsqlDbType.Uuid);
+            w.Write(VolumeShape.FirmId(f), NpgsqlDbType.Uuid);
             w.Write($"Volume Firm {f}", NpgsqlDbType.Varchar);
             w.Write(3_000_000_000L + f, NpgsqlDbType.Bigint); // clear of the seeded and benchmark firms' Clio accounts
         });
 
         yield return new("users", "id, email, name, firm_id, role, type, auth_method, password_hash, organization", VolumeIds.User,
-            LawFirmUsers + options.Consultants, (w, u) =>
+            lawFirmUsers + options.Consultants, (w, u) =>
             {
-                var lawFirmUser = u < LawFirmUsers;
+                var lawFirmUser = u < lawFirmUsers;
                 w.Write(VolumeIds.Of(VolumeIds.User, u), NpgsqlDbType.Uuid);
-                w.Write(lawFirmUser ? $"user{u}@volume.example" : $"consultant{u - LawFirmUsers}@volume.example", NpgsqlDbType.Citext);
-                w.Write(lawFirmUser ? $"Volume User {u}" : $"Volume Consultant {u - LawFirmUsers}", NpgsqlDbType.Varchar);
+                w.Write(lawFirmUser ? $"user{u}@volume.example" : VolumeShape.ConsultantEmail(u - lawFirmUsers), NpgsqlDbType.Citext);
+                w.Write(lawFirmUser ? $"Volume User {u}" : $"Volume Consultant {u - lawFirmUsers}", NpgsqlDbType.Varchar);
                 if (lawFirmUser)
                 {
-                    w.Write(VolumeIds.Of(VolumeIds.Firm, u / usersPerFirm), NpgsqlDbType.Uuid);
+                    w.Write(VolumeShape.FirmId(u / usersPerFirm), NpgsqlDbType.Uuid);
                     w.Write((u % usersPerFirm) switch { 0 => FirmRole.Owner, 1 => FirmRole.Admin, _ => FirmRole.Member });
                     w.Write(UserType.LawFirmUser);
                     w.Write(AuthMethod.ClioSso);
@@ -64,23 +61,23 @@ internal sealed class VolumeTables(VolumeOptions options)
         yield return new("consultant_profiles", "id, user_id, referral_code, specialty", VolumeIds.Profile, options.Consultants, (w, c) =>
         {
             w.Write(VolumeIds.Of(VolumeIds.Profile, c), NpgsqlDbType.Uuid);
-            w.Write(ConsultantId(c), NpgsqlDbType.Uuid);
+            w.Write(_shape.ConsultantId(c), NpgsqlDbType.Uuid);
             w.Write(ReferralCode(c), NpgsqlDbType.Varchar);
             w.Write((c % 3) switch { 0 => "billing", 1 => "operations", _ => "marketing" }, NpgsqlDbType.Varchar);
         });
 
         yield return new("firm_consultant_associations",
             "id, firm_id, consultant_id, status, access_level, invited_by_id, invited_at, responded_at, revoked_at, created_at, updated_at",
-            VolumeIds.Association, (long)options.Firms * associationsPerFirm, (w, a) =>
+            VolumeIds.Association, _shape.Associations, (w, a) =>
             {
-                var firm = a / associationsPerFirm;
-                var (status, level) = AssociationShape(a);
+                var firm = _shape.FirmOf(a);
+                var (status, level) = VolumeShape.AssociationOf(a);
                 var invitedAt = Anchor.AddDays(-30 - a % 700);
                 DateTimeOffset? respondedAt = status == AssociationStatus.Pending ? null : invitedAt.AddDays(2);
                 DateTimeOffset? revokedAt = status == AssociationStatus.Revoked ? invitedAt.AddDays(20) : null;
-                w.Write(VolumeIds.Of(VolumeIds.Association, a), NpgsqlDbType.Uuid);
-                w.Write(VolumeIds.Of(VolumeIds.Firm, firm), NpgsqlDbType.Uuid);
-                w.Write(ConsultantId(ConsultantOf(a, associationsPerFirm)), NpgsqlDbType.Uuid);
+                w.Write(VolumeShape.AssociationId(a), NpgsqlDbType.Uuid);
+                w.Write(VolumeShape.FirmId(firm), NpgsqlDbType.Uuid);
+                w.Write(_shape.ConsultantId(_shape.ConsultantOf(a)), NpgsqlDbType.Uuid);
                 w.Write(status);
                 w.Write(level);
                 w.Write(VolumeIds.Of(VolumeIds.User, firm * usersPerFirm), NpgsqlDbType.Uuid); // the firm's owner
@@ -92,36 +89,27 @@ internal sealed class VolumeTables(VolumeOptions options)
             });
 
         yield return new("consultant_permissions", "id, association_id, firm_id, resource, action, granted_at, expires_at", VolumeIds.Permission,
-            (long)options.Firms * associationsPerFirm * permissionsPerAssociation, (w, p) =>
+            _shape.Permissions, (w, p) =>
             {
-                var a = p / permissionsPerAssociation;
-                var k = (int)(p % permissionsPerAssociation);
-                var (resource, action) = PermissionShape.Of(a, k);
+                var (a, resource, action, expiresAt) = _shape.PermissionAt(p);
                 w.Write(VolumeIds.Of(VolumeIds.Permission, p), NpgsqlDbType.Uuid);
-                w.Write(VolumeIds.Of(VolumeIds.Association, a), NpgsqlDbType.Uuid);
-                w.Write(VolumeIds.Of(VolumeIds.Firm, a / associationsPerFirm), NpgsqlDbType.Uuid);
+                w.Write(VolumeShape.AssociationId(a), NpgsqlDbType.Uuid);
+                w.Write(VolumeShape.FirmId(_shape.FirmOf(a)), NpgsqlDbType.Uuid);
                 w.Write(resource, NpgsqlDbType.Varchar);
                 w.Write(action, NpgsqlDbType.Varchar);
                 w.Write(Anchor.AddDays(-10), NpgsqlDbType.TimestampTz);
-                var hash = VolumeIds.Mix((ulong)p ^ 0x5EED);
-                // 70% never expire, 20% expire later, 10% have expired.
-                WriteNullable(w, (hash % 100) switch
-                {
-                    < 70 => null,
-                    < 90 => Anchor.AddYears(5).AddDays((int)(hash >> 8 & 0x1FF)),
-                    _ => Anchor.AddDays(-1 - (int)(hash >> 8 & 0x1FF)),
-                });
+                WriteNullable(w, expiresAt);
             });
 
         yield return new("auth_logs", "id, event_type, user_id, firm_id, actor_id, ip_address, user_agent, occurred_at", VolumeIds.AuthLog,
-            (long)options.Firms * logsPerFirm, (w, l) =>
+            _shape.AuthLogs, (w, l) =>
             {
                 var firm = l / logsPerFirm;
                 var user = VolumeIds.Of(VolumeIds.User, firm * usersPerFirm + l % usersPerFirm);
                 w.Write(VolumeIds.Of(VolumeIds.AuthLog, l), NpgsqlDbType.Uuid);
                 w.Write(Events[VolumeIds.Mix((ulong)l) % (ulong)Events.Length]);
                 w.Write(user, NpgsqlDbType.Uuid);
-                w.Write(VolumeIds.Of(VolumeIds.Firm, firm), NpgsqlDbType.Uuid);
+                w.Write(VolumeShape.FirmId(firm), NpgsqlDbType.Uuid);
                 w.Write(user, NpgsqlDbType.Uuid);
                 w.Write(new IPAddress(new byte[] { 198, 51, 100, (byte)(l & 0xFF) }), NpgsqlDbType.Inet);
                 w.Write("volume-seed", NpgsqlDbType.Varchar);
@@ -130,8 +118,6 @@ internal sealed class VolumeTables(VolumeOptions options)
                     NpgsqlDbType.TimestampTz);
             });
     }
-
-    public Guid ConsultantId(long c) => VolumeIds.Of(VolumeIds.User, LawFirmUsers + c);
 
     // Unique per consultant, in the referral-code alphabet (no I, L, O, U), 12 characters like ReferralCodes.New().
     public static string ReferralCode(long c)
@@ -145,19 +131,6 @@ internal sealed class VolumeTables(VolumeOptions options)
         }
 
         return new string(code);
-    }
-
-    // Unique within a firm: slot s of firm f is consultant (f + s · C / k) mod C.
-    private long ConsultantOf(long association, int perFirm) =>
-        (association / perFirm + association % perFirm * (options.Consultants / perFirm)) % options.Consultants;
-
-    // Mostly active, mostly limited access with explicit rights: 80/10/10 status, 20/30/50 full/read-only/limited.
-    private static (AssociationStatus, AccessLevel) AssociationShape(long association)
-    {
-        var hash = VolumeIds.Mix((ulong)association);
-        var status = (hash % 100) switch { < 80 => AssociationStatus.Active, < 90 => AssociationStatus.Pending, _ => AssociationStatus.Revoked };
-        var level = ((hash >> 8 & 0xFFFF) % 100) switch { < 20 => AccessLevel.FullAccess, < 50 => AccessLevel.ReadOnly, _ => AccessLevel.LimitedAccess };
-        return (status, level);
     }
 
     private static void WriteNullable(NpgsqlBinaryImporter writer, DateTimeOffset? value)

@@ -68,7 +68,7 @@ internal sealed class AccessCheckSql : IAsyncDisposable
         var level = reader.IsDBNull(4) ? null : reader.GetString(4);
         var hasPermission = reader.GetBoolean(5);
         DateTimeOffset? expiresAt = reader.IsDBNull(6) ? null : reader.GetFieldValue<DateTimeOffset>(6);
-        _ = reader.GetBoolean(7); // the session check: read like the API does (bulk-loaded consultants hold no session)
+        _ = reader.GetBoolean(7); // the session check: read like the API does (seeded consultants that never signed in hold no session)
         return status == "ACTIVE" && level switch
         {
             "FULL_ACCESS" => true,

@@ -21,11 +21,14 @@ internal sealed record BenchmarkOptions
           --rounds N              cut each figure's time into N slices measured in interleaved rounds (default 3)
           --clients N             concurrent clients for GET /me, GET /alive, the access check and its SQL (default 8)
           --login-clients N       concurrent clients for POST /auth/login (default 2 x cores)
-          --consultants N         consultants registered through the API and signed in (default 16)
-          --firms N               access: firms bulk-loaded (default 100000)
-          --associations N        access: firm_consultant_associations (default 1000000)
-          --permissions N         access: consultant_permissions rows (default 10000000)
-          --owner-sql "SQL"       access: run as the owner after the bulk load, before ANALYZE (to try an index, say)
+          --consultants N         consultants signed in through the API (default 16; signin: registered through it,
+                                  access: the first consultants seed-volume loaded)
+          --firms N               access: firms the worker's seed-volume loads (default 100000; 9 law-firm users each)
+          --associations N        access: firm_consultant_associations, the same number per firm (default 1000000;
+                                  one consultant per 10 associations)
+          --permissions N         access: consultant_permissions rows, the same number per association (default 10000000)
+          --auth-logs N           access: auth_logs rows seed-volume loads too (default 0: the access check reads none)
+          --owner-sql "SQL"       access: run as the owner after seed-volume, before VACUUM (ANALYZE) (to try an index, say)
           --api-env KEY=VALUE     an environment variable for the API process (repeatable; to try a setting, say)
           --minutes N             load: how long the mixed traffic runs (default 10); --clients sets its clients
           --quick                 a short run on a small data set (about a minute; the dashboard's run-benchmarks default);
@@ -43,6 +46,7 @@ internal sealed record BenchmarkOptions
     public int Firms { get; init; } = 100_000;
     public int Associations { get; init; } = 1_000_000;
     public long Permissions { get; init; } = 10_000_000;
+    public long AuthLogs { get; init; }
     public string? OwnerSql { get; init; }
     public IReadOnlyList<KeyValuePair<string, string>> ApiEnvironment { get; init; } = [];
     public double Minutes { get; init; } = 10;
@@ -109,6 +113,7 @@ internal sealed record BenchmarkOptions
                 "--firms" => options with { Firms = (int)Positive(args[i], value) },
                 "--associations" => options with { Associations = (int)Positive(args[i], value) },
                 "--permissions" => options with { Permissions = (long)NonNegative(args[i], value) },
+                "--auth-logs" => options with { AuthLogs = (long)NonNegative(args[i], value) },
                 "--owner-sql" => options with { OwnerSql = value },
                 "--report" => options with { ReportDirectory = value },
                 "--minutes" => options with { Minutes = Positive(args[i], value) },

@@ -15,7 +15,7 @@ internal sealed class BenchmarkStack : IAsyncDisposable
     private readonly string _dataDirectory = Path.Combine(Path.GetTempPath(), "smarterfirms-benchmarks", Guid.NewGuid().ToString("N"));
     private DistributedApplication? _app;
 
-    // authdb as the owner role (bulk load) and as smarterfirms_app (what the API connects as).
+    // authdb as the owner role (seed-volume, bulk loads) and as smarterfirms_app (what the API connects as).
     public string OwnerConnectionString { get; private set; } = "";
     public string AppConnectionString { get; private set; } = "";
     public Uri ApiAddress { get; private set; } = null!;

@@ -28,6 +28,10 @@ BenchmarkOptions options;
 try
 {
     options = BenchmarkOptions.Parse(args);
+    if (options.Mode is BenchmarkMode.Access or BenchmarkMode.All)
+    {
+        AccessDataSet.VolumeFor(options); // sizes seed-volume cannot shape fail here, before the AppHost starts
+    }
 }
 catch (ArgumentException e)
 {
