@@ -17,7 +17,10 @@ public sealed class ChainVerifier(CheckpointKeyRing keys, AuditOptions options)
         var chainsByRef = heads.Keys.Where(k => k != AuditSeal.PlatformChain).ToDictionary(k => Convert.ToHexStringLower(AuditRowHash.Ref("firm", k)));
         var existingUsers = await RefsAsync(connection, "SELECT id FROM users", "user", cancellationToken);
         var existingFirms = await RefsAsync(connection, "SELECT id FROM firms", "firm", cancellationToken);
-        var chains = heads.Keys.Where(c => chainFilter is null || c == chainFilter).Order().ToList();
+        // Every chain with seals, and every firm with rows but no seal yet: a row put in behind the seals of a firm
+        // the sealer never saw is in no seal, and only its rows can show it.
+        var unsealed = await FirmsWithRowsAsync(connection, chainFilter, cancellationToken);
+        var chains = heads.Keys.Union(unsealed).Where(c => chainFilter is null || c == chainFilter).Order().ToList();
 
         // Chains are independent: each worker takes the next on its own connection, and the findings come back in
         // chain order, so the output is the same as one chain at a time.
@@ -48,7 +51,35 @@ public sealed class ChainVerifier(CheckpointKeyRing keys, AuditOptions options)
         var distinct = findings
             .Where(f => f.Kind != AuditFinding.RowModified || f.RowId is not { } id || !reordered.Contains(id))
             .DistinctBy(f => f.RowId is { } row && f.Kind == AuditFinding.RowModified ? (object)row : f).ToList();
-        return new AuditVerification(distinct.Count == 0, distinct, heads.Count, sealCount, rowCount);
+        return new AuditVerification(distinct.Count == 0, distinct, chains.Count, sealCount, rowCount);
+    }
+
+    // The firms that have rows: one probe for a filtered firm; otherwise a loose index scan of (firm_id, occurred_at, id),
+    // one index descent per firm instead of reading every row.
+    private static async Task<List<Guid>> FirmsWithRowsAsync(NpgsqlConnection connection, Guid? chainFilter, CancellationToken cancellationToken)
+    {
+        await using var command = new NpgsqlCommand(chainFilter is { } firm
+            ? "SELECT firm_id FROM auth_logs WHERE firm_id = @firm LIMIT 1"
+            : """
+              WITH RECURSIVE f AS (
+                  (SELECT firm_id FROM auth_logs WHERE firm_id IS NOT NULL ORDER BY firm_id LIMIT 1)
+                  UNION ALL
+                  SELECT (SELECT a.firm_id FROM auth_logs a WHERE a.firm_id > f.firm_id ORDER BY a.firm_id LIMIT 1) FROM f WHERE f.firm_id IS NOT NULL)
+              SELECT firm_id FROM f WHERE firm_id IS NOT NULL
+              """, connection);
+        if (chainFilter is { } filter)
+        {
+            command.Parameters.AddWithValue("firm", filter);
+        }
+
+        var firms = new List<Guid>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            firms.Add(reader.GetGuid(0));
+        }
+
+        return firms;
     }
 
     private sealed record ChainResult(List<AuditFinding> Findings, int Seals, long Rows);
@@ -61,6 +92,21 @@ public sealed class ChainVerifier(CheckpointKeyRing keys, AuditOptions options)
         var (sealCount, rowCount) = (0, 0L);
         var refs = new Dictionary<(string, Guid), byte[]>();
         var seals = await SealsAsync(connection, chainId, cancellationToken);
+        if (seals.Count == 0)
+        {
+            // A chain the sealer has not started: its rows past the tolerance should be in a seal and are in none.
+            await foreach (var (row, _) in RowsAsync(connection, chainId, chainsByRef, DateTimeOffset.MinValue, cancellationToken))
+            {
+                rowCount++;
+                if (row.OccurredAt < now - options.TailTolerance)
+                {
+                    findings.Add(new AuditFinding(AuditFinding.RowInserted, chainId, RowId: row.Id, Detail: "a row in no seal: its chain has none"));
+                }
+            }
+
+            return new ChainResult(findings, 0, rowCount);
+        }
+
         var start = Anchor(seals, since, chainId, findings);
         if (start < 0)
         {

@@ -99,6 +99,25 @@ public sealed class AuditTamperTests(AppHostFixture fixture) : IAsyncLifetime
         Assert.Equal(1, finding.GetProperty("lastGoodSeq").GetInt64());
     }
 
+    // The sealer never saw this firm: the row it holds, older than the tail tolerance, is in no seal and no chain.
+    [Fact]
+    public async Task ARowPutBehindTheSealsForAFirmWithNoChainYetIsFound()
+    {
+        await _db.AddFirmAsync();
+        Assert.Equal(0, (await _db.SealAsync()).ExitCode);
+        var (firm, inserted) = (Guid.NewGuid(), Guid.NewGuid());
+        await Sql.ExecuteAsync(_db.ConnectionString, $"""
+            INSERT INTO firms (id, name, clio_account_id) VALUES ('{firm}', 'No chain yet', {Random.Shared.NextInt64(1_000_000, long.MaxValue)});
+            INSERT INTO auth_logs (id, event_type, firm_id, occurred_at) VALUES ('{inserted}', 'SIGN_IN_FAILED', '{firm}', now() - interval '13 minutes');
+            """);
+
+        foreach (var findings in new[] { await _db.VerifyAsync(), await _db.VerifyAsync("--firm", firm.ToString()) })
+        {
+            var finding = Assert.Single(findings);
+            Assert.Equal(("row-inserted", firm, inserted), (Kind(finding), Chain(finding), Row(finding)));
+        }
+    }
+
     private static string Kind(JsonElement f) => f.GetProperty("kind").GetString()!;
 
     private static Guid Chain(JsonElement f) => f.GetProperty("chainId").GetGuid();
