@@ -58,18 +58,17 @@ public sealed class ChainVerifier(CheckpointKeyRing keys, AuditOptions options)
     // one index descent per firm instead of reading every row.
     private static async Task<List<Guid>> FirmsWithRowsAsync(NpgsqlConnection connection, Guid? chainFilter, CancellationToken cancellationToken)
     {
-        await using var command = new NpgsqlCommand(chainFilter is { } firm
-            ? "SELECT firm_id FROM auth_logs WHERE firm_id = @firm LIMIT 1"
-            : """
-              WITH RECURSIVE f AS (
-                  (SELECT firm_id FROM auth_logs WHERE firm_id IS NOT NULL ORDER BY firm_id LIMIT 1)
-                  UNION ALL
-                  SELECT (SELECT a.firm_id FROM auth_logs a WHERE a.firm_id > f.firm_id ORDER BY a.firm_id LIMIT 1) FROM f WHERE f.firm_id IS NOT NULL)
-              SELECT firm_id FROM f WHERE firm_id IS NOT NULL
-              """, connection);
-        if (chainFilter is { } filter)
+        await using var command = new NpgsqlCommand("""
+            WITH RECURSIVE f AS (
+                (SELECT firm_id FROM auth_logs WHERE firm_id IS NOT NULL ORDER BY firm_id LIMIT 1)
+                UNION ALL
+                SELECT (SELECT a.firm_id FROM auth_logs a WHERE a.firm_id > f.firm_id ORDER BY a.firm_id LIMIT 1) FROM f WHERE f.firm_id IS NOT NULL)
+            SELECT firm_id FROM f WHERE firm_id IS NOT NULL
+            """, connection);
+        if (chainFilter is { } firm)
         {
-            command.Parameters.AddWithValue("firm", filter);
+            command.CommandText = "SELECT firm_id FROM auth_logs WHERE firm_id = @firm LIMIT 1";
+            command.Parameters.AddWithValue("firm", firm);
         }
 
         var firms = new List<Guid>();
