@@ -4,8 +4,8 @@ using System.Text.Json;
 namespace SmarterFirms.Data.Entities;
 
 // One authentication or access event, written in the same transaction as the change it records. Append-only for the API's role.
-// Partitioned by month on occurred_at, so the key carries it; row_hash and the *_ref commitments are set by the
-// database's insert trigger (docs/audit.md), never by the writer.
+// Partitioned by month on occurred_at, so the key carries it; row_hash and the *_ref commitments are computed by the
+// writer (AuditWriterHash) or, when it sends none, by the database's insert trigger (docs/audit.md).
 public class AuthLog
 {
     public Guid Id { get; set; }

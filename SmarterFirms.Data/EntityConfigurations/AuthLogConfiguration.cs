@@ -23,9 +23,9 @@ internal sealed class AuthLogConfiguration : IEntityTypeConfiguration<AuthLog>
         builder.Property(l => l.Details).HasColumnType("jsonb");
         builder.Property(l => l.OccurredAt).HasDefaultValueSql("now()");
 
-        // row_hash and the *_ref commitments are set by the insert trigger whatever the writer sends. They are not
-        // read back: a RETURNING would need the row to pass the SELECT policy, which a sign-in or registration
-        // event (written before anyone is known) does not.
+        // row_hash and the *_ref commitments: the writer's (AuditWriterHash), or the insert trigger's when it sends none.
+        // They are not read back: a RETURNING would need the row to pass the SELECT policy, which a sign-in or
+        // registration event (written before anyone is known) does not.
         builder.Property(l => l.RowHash);
 
         // Keyset paging: (key, occurred_at, id) serves "newest first" for a firm, a user and an event type.
