@@ -85,8 +85,18 @@ public static class AuditRowHash
     }
 
     // kind is "user" (user_id and actor_id) or "firm".
-    public static byte[] Ref(string kind, Guid id) =>
-        SHA256.HashData(Encoding.UTF8.GetBytes($"{kind}:{id:D}"))[..RefLength];
+    public static byte[] Ref(string kind, Guid id)
+    {
+        ArgumentNullException.ThrowIfNull(kind);
+        // ASCII throughout: the kind, ':' and the 36-character id, hashed from the stack (the writer hashes every event).
+        Span<byte> text = stackalloc byte[64];
+        var at = Encoding.UTF8.GetBytes(kind, text);
+        text[at++] = (byte)':';
+        id.TryFormat(text[at..], out var written, "D");
+        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+        SHA256.HashData(text[..(at + written)], hash);
+        return hash[..RefLength].ToArray();
+    }
 
     public static string? Hex(byte[]? bytes) => bytes is null ? null : Convert.ToHexStringLower(bytes);
 

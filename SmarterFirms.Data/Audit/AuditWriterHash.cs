@@ -97,6 +97,7 @@ public static class AuditWriterHash
         switch (element.ValueKind)
         {
             case JsonValueKind.Object:
+                // The last of duplicate keys, as jsonb keeps it; each key's UTF-8 bytes once, for the order.
                 var members = new Dictionary<string, JsonElement>(StringComparer.Ordinal);
                 foreach (var property in element.EnumerateObject())
                 {
@@ -105,7 +106,7 @@ public static class AuditWriterHash
 
                 to.Append('{');
                 var first = true;
-                foreach (var (key, value) in members.OrderBy(m => m.Key, JsonbKeyOrder.Instance))
+                foreach (var (_, key, value) in members.Select(m => (Utf8: Encoding.UTF8.GetBytes(m.Key), m.Key, m.Value)).OrderBy(m => m.Utf8, JsonbKeyOrder.Instance))
                 {
                     to.Append(first ? "" : ", ");
                     first = false;
@@ -201,14 +202,11 @@ public static class AuditWriterHash
     }
 
     // jsonb's key order (lengthCompareJsonbString): shorter UTF-8 first, then bytewise.
-    private sealed class JsonbKeyOrder : IComparer<string>
+    private sealed class JsonbKeyOrder : IComparer<byte[]>
     {
         public static readonly JsonbKeyOrder Instance = new();
 
-        public int Compare(string? x, string? y)
-        {
-            var (a, b) = (Encoding.UTF8.GetBytes(x!), Encoding.UTF8.GetBytes(y!));
-            return a.Length != b.Length ? a.Length.CompareTo(b.Length) : a.AsSpan().SequenceCompareTo(b);
-        }
+        public int Compare(byte[]? x, byte[]? y) =>
+            x!.Length != y!.Length ? x.Length.CompareTo(y.Length) : x.AsSpan().SequenceCompareTo(y);
     }
 }

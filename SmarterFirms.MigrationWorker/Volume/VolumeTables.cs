@@ -2,6 +2,7 @@ using System.Net;
 using Npgsql;
 using NpgsqlTypes;
 using SmarterFirms.Data;
+using SmarterFirms.Data.Audit;
 using SmarterFirms.Data.Entities;
 
 namespace SmarterFirms.MigrationWorker.Volume;
@@ -101,21 +102,37 @@ internal sealed class VolumeTables(VolumeOptions options)
                 WriteNullable(w, expiresAt);
             });
 
-        yield return new("auth_logs", "id, event_type, user_id, firm_id, actor_id, ip_address, user_agent, occurred_at", VolumeIds.AuthLog,
-            _shape.AuthLogs, (w, l) =>
+        // Hashed here as the API hashes its events (AuditWriterHash), so the insert trigger skips the rows.
+        yield return new("auth_logs", "id, event_type, user_id, firm_id, actor_id, ip_address, user_agent, occurred_at, user_ref, firm_ref, actor_ref, row_hash",
+            VolumeIds.AuthLog, _shape.AuthLogs, (w, l) =>
             {
                 var firm = l / logsPerFirm;
                 var user = VolumeIds.Of(VolumeIds.User, firm * usersPerFirm + l % usersPerFirm);
-                w.Write(VolumeIds.Of(VolumeIds.AuthLog, l), NpgsqlDbType.Uuid);
-                w.Write(Events[VolumeIds.Mix((ulong)l) % (ulong)Events.Length]);
+                var entry = new AuthLog
+                {
+                    Id = VolumeIds.Of(VolumeIds.AuthLog, l), EventType = Events[VolumeIds.Mix((ulong)l) % (ulong)Events.Length], UserId = user,
+                    FirmId = VolumeShape.FirmId(firm), ActorId = user, IpAddress = new IPAddress([198, 51, 100, (byte)(l & 0xFF)]), UserAgent = "volume-seed",
+                    // Two years of events per firm, newest at the anchor, one every few hours.
+                    OccurredAt = AuditWriterHash.ToMicroseconds(
+                        Anchor.AddMinutes(-(double)(logsPerFirm - 1 - l % logsPerFirm) * (2 * 365 * 24 * 60 / Math.Max(1, logsPerFirm)))),
+                };
+                if (!AuditWriterHash.TrySeal(entry))
+                {
+                    throw new InvalidOperationException($"Volume auth log {l} could not be hashed by the writer.");
+                }
+
+                w.Write(entry.Id, NpgsqlDbType.Uuid);
+                w.Write(entry.EventType);
                 w.Write(user, NpgsqlDbType.Uuid);
-                w.Write(VolumeShape.FirmId(firm), NpgsqlDbType.Uuid);
+                w.Write(entry.FirmId.Value, NpgsqlDbType.Uuid);
                 w.Write(user, NpgsqlDbType.Uuid);
-                w.Write(new IPAddress(new byte[] { 198, 51, 100, (byte)(l & 0xFF) }), NpgsqlDbType.Inet);
-                w.Write("volume-seed", NpgsqlDbType.Varchar);
-                // Two years of events per firm, newest at the anchor, one every few hours.
-                w.Write(Anchor.AddMinutes(-(double)(logsPerFirm - 1 - l % logsPerFirm) * (2 * 365 * 24 * 60 / Math.Max(1, logsPerFirm))),
-                    NpgsqlDbType.TimestampTz);
+                w.Write(entry.IpAddress, NpgsqlDbType.Inet);
+                w.Write(entry.UserAgent, NpgsqlDbType.Varchar);
+                w.Write(entry.OccurredAt, NpgsqlDbType.TimestampTz);
+                w.Write(entry.UserRef!, NpgsqlDbType.Bytea);
+                w.Write(entry.FirmRef!, NpgsqlDbType.Bytea);
+                w.Write(entry.ActorRef!, NpgsqlDbType.Bytea);
+                w.Write(entry.RowHash, NpgsqlDbType.Bytea);
             });
     }
 

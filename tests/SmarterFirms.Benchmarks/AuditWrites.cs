@@ -138,24 +138,29 @@ internal static class AuditWrites
         var measured = await Load.MeasureAsync(options.Load, stack.Cpu, Put("PUT /firms/{id}/audit-retention (audited write, the API hashes its event)"));
         report.Add(measured);
 
-        // The event that write records, hashed as the API hashes it, one after another on one thread.
-        var (sample, hashes) = (firms[0].Firm, 200_000);
-        var sealing = Stopwatch.StartNew();
-        for (var i = 0; i < hashes; i++)
+        // The event that write records, hashed as the API hashes it, one after another on one thread (the entries are
+        // built first: the details' JSON is the API's work with or without the hash).
+        var (sample, hashes) = (firms[0].Firm, 20_000);
+        var entries = Enumerable.Range(0, hashes).Select(i => new AuthLog
         {
-            var entry = new AuthLog
+            Id = Guid.CreateVersion7(), EventType = AuthEventType.AuditRetentionChanged, UserId = sample, FirmId = sample, ActorId = sample,
+            IpAddress = System.Net.IPAddress.Loopback, UserAgent = "audit-benchmark",
+            Details = System.Text.Json.JsonSerializer.SerializeToDocument(new { from = 2555, to = 365 + i % 10_000 }),
+            OccurredAt = AuditWriterHash.ToMicroseconds(DateTimeOffset.UtcNow),
+        }).ToList();
+        var sealing = Stopwatch.StartNew();
+        for (var round = 0; round < 10; round++)
+        {
+            foreach (var entry in entries)
             {
-                Id = Guid.CreateVersion7(), EventType = AuthEventType.AuditRetentionChanged, UserId = sample, FirmId = sample, ActorId = sample,
-                IpAddress = System.Net.IPAddress.Loopback, UserAgent = "audit-benchmark",
-                Details = System.Text.Json.JsonSerializer.SerializeToDocument(new { from = 2555, to = 365 + i % 10_000 }),
-                OccurredAt = AuditWriterHash.ToMicroseconds(DateTimeOffset.UtcNow),
-            };
-            if (!AuditWriterHash.TrySeal(entry))
-            {
-                throw new InvalidOperationException("The writer declined to hash an audit-retention event.");
+                if (!AuditWriterHash.TrySeal(entry))
+                {
+                    throw new InvalidOperationException("The writer declined to hash an audit-retention event.");
+                }
             }
         }
 
+        hashes *= 10;
         var hashMs = sealing.Elapsed.TotalMilliseconds / hashes;
         var writeMs = measured[0].CpuMsPerOperation.Api + measured[0].CpuMsPerOperation.Postgres;
         report.Compare("audited API writes: CPU per write without the writer's hash (ms)", writeMs - hashMs, "CPU per write, as measured (ms)", writeMs);
