@@ -52,18 +52,9 @@ public sealed class AuditRowHashTests(AppHostFixture fixture)
     public async Task TheInsertTriggersRowHashAndRefsAreTheBytesTheVerifierComputesForAnyContent()
     {
         var scratch = fixture.ScratchConnectionString("audit_row_hash");
-        var migrated = await MigrationWorkerProcess.RunAsync(scratch, "migrate");
-        Assert.True(migrated.ExitCode == 0, migrated.ToString());
         try
         {
-            await using var connection = new NpgsqlConnection(scratch);
-            await connection.OpenAsync(TestContext.Current.CancellationToken);
-            // No foreign keys here: the refs are what is under test, and they must not depend on the referenced rows.
-            await using (var drop = new NpgsqlCommand("ALTER TABLE auth_logs DROP CONSTRAINT fk_auth_logs_firms_firm_id, "
-                + "DROP CONSTRAINT fk_auth_logs_users_user_id, DROP CONSTRAINT fk_auth_logs_users_actor_id", connection))
-            {
-                await drop.ExecuteNonQueryAsync(TestContext.Current.CancellationToken);
-            }
+            await using var connection = await MigratedWithoutForeignKeysAsync(scratch);
 
             await Rows.SampleAsync(async row =>
             {
@@ -159,18 +150,10 @@ public sealed class AuditRowHashTests(AppHostFixture fixture)
     public async Task TheWritersRowHashAndRefsAreTheBytesTheInsertTriggerComputesForEveryRowItHashes()
     {
         var scratch = fixture.ScratchConnectionString("audit_writer_hash");
-        var migrated = await MigrationWorkerProcess.RunAsync(scratch, "migrate");
-        Assert.True(migrated.ExitCode == 0, migrated.ToString());
         var (hashed, declined) = (0, 0);
         try
         {
-            await using var connection = new NpgsqlConnection(scratch);
-            await connection.OpenAsync(TestContext.Current.CancellationToken);
-            await using (var drop = new NpgsqlCommand("ALTER TABLE auth_logs DROP CONSTRAINT fk_auth_logs_firms_firm_id, "
-                + "DROP CONSTRAINT fk_auth_logs_users_user_id, DROP CONSTRAINT fk_auth_logs_users_actor_id", connection))
-            {
-                await drop.ExecuteNonQueryAsync(TestContext.Current.CancellationToken);
-            }
+            await using var connection = await MigratedWithoutForeignKeysAsync(scratch);
 
             await WriterRows.SampleAsync(async entry =>
             {
@@ -218,5 +201,19 @@ public sealed class AuditRowHashTests(AppHostFixture fixture)
         // Declined: rows with a non-integer number, a scoped address or one Postgres prints with an IPv4 tail. Most
         // rows are the writer's, or this would test nothing.
         Assert.True(hashed > declined, $"the writer hashed {hashed} rows and declined {declined}");
+    }
+
+    // A migrated scratch database with no foreign keys on auth_logs: the refs are what is under test, and they must
+    // not depend on the referenced rows.
+    private static async Task<NpgsqlConnection> MigratedWithoutForeignKeysAsync(string scratch)
+    {
+        var migrated = await MigrationWorkerProcess.RunAsync(scratch, "migrate");
+        Assert.True(migrated.ExitCode == 0, migrated.ToString());
+        var connection = new NpgsqlConnection(scratch);
+        await connection.OpenAsync(TestContext.Current.CancellationToken);
+        await using var drop = new NpgsqlCommand("ALTER TABLE auth_logs DROP CONSTRAINT fk_auth_logs_firms_firm_id, "
+            + "DROP CONSTRAINT fk_auth_logs_users_user_id, DROP CONSTRAINT fk_auth_logs_users_actor_id", connection);
+        await drop.ExecuteNonQueryAsync(TestContext.Current.CancellationToken);
+        return connection;
     }
 }
